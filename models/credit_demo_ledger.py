@@ -134,7 +134,9 @@ class CreditDemoLedger(models.AbstractModel):
         for partner_xmlid, invoices in DEMO_LEDGER.items():
             partner = self.env.ref(f"credit_collection.{partner_xmlid}")
             currency_xmlid = FOREIGN_CURRENCY_PARTNERS.get(partner_xmlid)
-            currency = self.env.ref(currency_xmlid) if currency_xmlid else company.currency_id
+            currency = (
+                self.env.ref(currency_xmlid) if currency_xmlid else company.currency_id
+            )
             for days_overdue, amount, settlement in invoices:
                 due_date = today - timedelta(days=days_overdue)
                 specs.append((partner, currency, due_date, amount, settlement))
@@ -150,13 +152,18 @@ class CreditDemoLedger(models.AbstractModel):
         Move = self.env["account.move"]
         sale_tax = company.account_sale_tax_id
         bank_journal = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")],
+            [
+                *self.env["account.journal"]._check_company_domain(company),
+                ("type", "=", "bank"),
+            ],
             limit=1,
         )
         self._set_outstanding_receipts_account(bank_journal)
         for partner, currency, due_date, amount, settlement in specs:
             is_refund = settlement and settlement[0] == "refund"
-            invoice_date = due_date - timedelta(days=0 if is_refund else PAYMENT_TERM_DAYS)
+            invoice_date = due_date - timedelta(
+                days=0 if is_refund else PAYMENT_TERM_DAYS
+            )
             domestic = partner.country_id == company.country_id
             move = Move.create(
                 {
@@ -169,10 +176,14 @@ class CreditDemoLedger(models.AbstractModel):
                     "invoice_line_ids": [
                         fields.Command.create(
                             {
-                                "name": "Commercial gesture" if is_refund else "Industrial supplies",
+                                "name": "Commercial gesture"
+                                if is_refund
+                                else "Industrial supplies",
                                 "quantity": 1,
                                 "price_unit": amount,
-                                "tax_ids": [fields.Command.set(sale_tax.ids if domestic else [])],
+                                "tax_ids": [
+                                    fields.Command.set(sale_tax.ids if domestic else [])
+                                ],
                             }
                         )
                     ],
@@ -198,7 +209,8 @@ class CreditDemoLedger(models.AbstractModel):
         Account = self.env["account.account"]
         company = bank_journal.company_id
         account = Account.search(
-            [*Account._check_company_domain(company), ("code", "=like", "5112%")], limit=1
+            [*Account._check_company_domain(company), ("code", "=like", "5112%")],
+            limit=1,
         )
         if not account:
             account = Account.create(
