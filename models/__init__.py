@@ -1,6 +1,8 @@
-from . import credit_dunning_scenario
-from . import credit_dunning_level
-from . import credit_demo_ledger
-from . import res_company
-from . import res_config_settings
-from . import res_partner
+from . import (
+    credit_demo_ledger,
+    credit_dunning_level,
+    credit_dunning_scenario,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

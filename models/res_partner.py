@@ -15,6 +15,7 @@ class ResPartner(models.Model):
         "credit.dunning.scenario",
         string="Dunning Scenario",
         company_dependent=True,
-        domain="['|', ('company_id', '=', False), ('company_id', '=', current_company_id)]",
+        domain="['|', ('company_id', '=', False), "
+        "('company_id', '=', current_company_id)]",
         help="Overrides the scenario chosen by grade, tag or company default.",
     )
