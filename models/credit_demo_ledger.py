@@ -121,7 +121,10 @@ class CreditDemoLedger(models.AbstractModel):
             [("name", "=", "l10n_fr_account"), ("state", "=", "installed")]
         )
         template = "fr" if french_chart else "generic_coa"
+        currency = company.currency_id
         self.env["account.chart.template"].try_loading(template, company)
+        # The generic chart switches the company to US dollars.
+        company.currency_id = currency
 
     @api.model
     def _create_demo_ledger(self, company_id):

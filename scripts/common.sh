@@ -1,0 +1,83 @@
+# Shared helpers for the credit_collection commands (sourced, not run).
+# They find Odoo 18 (``import odoo`` or $ODOO_SRC), start PostgreSQL when it is
+# down and expose this checkout to Odoo as ``credit_collection`` whatever the
+# folder is called.
+
+set -euo pipefail
+
+ADDON_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+
+die() {
+    echo "ERROR: $*" >&2
+    exit 2
+}
+
+info() {
+    echo "==> $*" >&2
+}
+
+# Makes ``python3 -m odoo`` work: either Odoo is importable already, or
+# $ODOO_SRC names a source tree (the folder holding the ``odoo`` package).
+find_odoo() {
+    if [ -n "${ODOO_SRC:-}" ]; then
+        [ -f "$ODOO_SRC/odoo/__init__.py" ] \
+            || die "ODOO_SRC=$ODOO_SRC does not contain the odoo package (expected $ODOO_SRC/odoo/__init__.py)."
+        export PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}"
+    fi
+    local version
+    if ! version="$("$PYTHON" -c 'import odoo.release as r; print(r.major_version)' 2>/dev/null)"; then
+        die "Odoo 18.0 is not importable by $PYTHON. Install Odoo 18.0 Community (see ../shared/RUNTIME.md or https://www.odoo.com/documentation/18.0/administration/on_premise/source.html) or set ODOO_SRC to its source tree."
+    fi
+    [ "$version" = "18.0" ] || die "Odoo $version found, this addon needs Odoo 18.0."
+    ODOO_ADDONS="$("$PYTHON" -c 'import os, odoo.addons.base as b; print(os.path.dirname(os.path.dirname(b.__file__)))')"
+}
+
+# Starts the local PostgreSQL cluster if it is down, and makes sure the
+# current user has a superuser role (Odoo creates and drops databases).
+start_postgres() {
+    if command -v pg_isready >/dev/null && pg_isready -q 2>/dev/null; then
+        :
+    elif command -v pg_lsclusters >/dev/null; then
+        local cluster
+        cluster="$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')"
+        [ -n "$cluster" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty): run scripts/setup.sh."
+        info "starting PostgreSQL cluster $cluster"
+        # shellcheck disable=SC2086
+        pg_ctlcluster $cluster start || die "could not start PostgreSQL cluster $cluster."
+        for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
+    else
+        die "PostgreSQL is not installed and not running: run scripts/setup.sh or start your server."
+    fi
+    pg_isready -q || die "PostgreSQL does not answer on its local socket."
+    local me
+    me="$(id -un)"
+    if ! psql -d postgres -Atc "select 1" >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+            info "creating PostgreSQL superuser role $me"
+            su postgres -c "createuser -s $me" || die "could not create the PostgreSQL role $me."
+        else
+            die "the PostgreSQL role $me is missing: ask an administrator to run 'createuser -s $me'."
+        fi
+    fi
+}
+
+# A temporary addons folder holding a ``credit_collection`` link to this
+# checkout, so a clone with any folder name installs under the right name.
+make_addons_path() {
+    LINK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/credit_collection_addons.XXXXXX")"
+    ln -s "$ADDON_DIR" "$LINK_DIR/credit_collection"
+    ADDONS_PATH="$ODOO_ADDONS,$LINK_DIR"
+}
+
+# Drops a database and its filestore.
+drop_database() {
+    local db="$1"
+    dropdb --if-exists "$db" 2>/dev/null || true
+    rm -rf "${HOME}/.local/share/Odoo/filestore/$db"
+}
+
+# A TCP port nobody listens on, for the Odoo HTTP server of a test run.
+free_port() {
+    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}

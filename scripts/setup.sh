@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the addon needs and can be installed from the registries
+# (Debian: PostgreSQL, wkhtmltopdf, Chromium, poppler-utils; PyPI: the addon's
+# Python dependencies, websocket-client and freezegun for the tests), then
+# checks that Odoo 18 is importable. Idempotent: a few seconds when all is there.
+source "$(dirname "$0")/common.sh"
+
+missing_debian=()
+command -v pg_ctlcluster >/dev/null || command -v pg_ctl >/dev/null || missing_debian+=(postgresql)
+command -v wkhtmltopdf >/dev/null || missing_debian+=(wkhtmltopdf)
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+    || command -v google-chrome >/dev/null || missing_debian+=(chromium)
+command -v pdftotext >/dev/null || missing_debian+=(poppler-utils)
+
+if [ ${#missing_debian[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        info "installing Debian packages: ${missing_debian[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_debian[@]}" >/dev/null
+    else
+        die "missing system packages: ${missing_debian[*]} (install them with your package manager)."
+    fi
+fi
+
+# distribution name -> importable module name
+declare -A python_deps=(
+    [python-stdnum]=stdnum
+    [num2words]=num2words
+    [websocket-client]=websocket
+    [freezegun]=freezegun
+)
+missing_python=()
+for dist in "${!python_deps[@]}"; do
+    "$PYTHON" -c "import ${python_deps[$dist]}" 2>/dev/null || missing_python+=("$dist")
+done
+if [ ${#missing_python[@]} -gt 0 ]; then
+    info "installing Python packages: ${missing_python[*]}"
+    "$PYTHON" -m pip install --quiet "${missing_python[@]}" \
+        || die "could not install the Python packages ${missing_python[*]} with pip."
+fi
+
+find_odoo
+info "Odoo 18.0 found ($ODOO_ADDONS); system and Python dependencies present."
