@@ -32,6 +32,4 @@
     "demo": [
         "demo/credit_collection_demo.xml",
     ],
-    "installable": True,
-    "application": False,
 }

@@ -6,7 +6,6 @@ class ResPartner(models.Model):
 
     credit_collector_id = fields.Many2one(
         "res.users",
-        string="Credit Collector",
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Person in charge of collecting this customer's receivables.",
