@@ -1,8 +1,13 @@
-from . import (
-    credit_demo_ledger,
-    credit_dunning_level,
-    credit_dunning_scenario,
-    res_company,
-    res_config_settings,
-    res_partner,
-)
+from . import account_move
+from . import account_partial_reconcile
+from . import credit_demo_ledger
+from . import credit_dispute
+from . import credit_dunning_level
+from . import credit_dunning_run
+from . import credit_dunning_scenario
+from . import credit_notice
+from . import credit_notice_line
+from . import credit_promise
+from . import res_company
+from . import res_config_settings
+from . import res_partner

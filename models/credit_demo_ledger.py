@@ -103,6 +103,23 @@ COLLECTED_BY_CONTROLLER = (
     "partner_atelier_lefevre_demo",
 )
 PAYMENT_TERM_DAYS = 30
+DEMO_SCENARIOS = {
+    "scenario_gentle": (
+        "partner_boulangerie_martin_demo",
+        "partner_pharmacie_parc_demo",
+        "partner_librairie_girard_demo",
+        "partner_ghra_demo",
+    ),
+    "scenario_firm": (
+        "partner_menuiserie_dubois_demo",
+        "partner_btp_fontaine_demo",
+        "partner_hotel_alpes_demo",
+    ),
+    "scenario_consumer": (
+        "partner_julien_moreau_demo",
+        "partner_claire_bernard_demo",
+    ),
+}
 
 
 class CreditDemoLedger(models.AbstractModel):
@@ -146,6 +163,11 @@ class CreditDemoLedger(models.AbstractModel):
         # Post in date order: invoice numbers then follow the calendar.
         specs.sort(key=lambda spec: spec[2])
         env_company._create_demo_moves(company, specs)
+        for scenario_xmlid, partner_xmlids in DEMO_SCENARIOS.items():
+            scenario = self.env.ref(f"credit_collection.{scenario_xmlid}")
+            for partner_xmlid in partner_xmlids:
+                partner = self.env.ref(f"credit_collection.{partner_xmlid}")
+                partner.with_company(company).credit_scenario_id = scenario
         controller = self.env.ref("credit_collection.user_credit_controller_demo")
         for partner_xmlid in COLLECTED_BY_CONTROLLER:
             partner = self.env.ref(f"credit_collection.{partner_xmlid}")

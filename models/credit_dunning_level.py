@@ -3,7 +3,8 @@ from odoo import api, fields, models
 
 class CreditDunningLevel(models.Model):
     """One step of a dunning scenario, reached a number of days after (or,
-    when negative, before) an invoice's due date."""
+    when negative, before) an invoice's due date, and what it does: email,
+    letter, call, SMS, fee, credit hold, escalation."""
 
     _name = "credit.dunning.level"
     _description = "Dunning Level"
@@ -23,6 +24,72 @@ class CreditDunningLevel(models.Model):
         help="Days after the due date at which this level is reached; "
         "a negative number sends it before the due date.",
     )
+    validation_required = fields.Boolean(
+        help="Notices of this level wait for a credit controller's validation "
+        "instead of going out by themselves.",
+    )
+    # Email
+    send_email = fields.Boolean(string="Email", default=True)
+    email_template_id = fields.Many2one(
+        "mail.template",
+        domain="[('model', '=', 'credit.notice')]",
+        help="Sent to the customer's invoicing contact, with the letter attached.",
+    )
+    attach_invoices = fields.Boolean(
+        help="Attach the PDF of each invoice of the notice to the email."
+    )
+    # Letter
+    print_letter = fields.Boolean(
+        string="Printed Letter",
+        help="The notice's letter is queued for printing and posting.",
+    )
+    # Phone call
+    create_activity = fields.Boolean(string="Call Task")
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        default=lambda self: self.env.ref(
+            "mail.mail_activity_data_call", raise_if_not_found=False
+        ),
+    )
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Assign To",
+        domain="[('share', '=', False)]",
+        help="Used when the customer has neither a credit collector nor a "
+        "salesperson.",
+    )
+    # SMS (when the sms addon is installed)
+    send_sms = fields.Boolean(string="SMS")
+    sms_body = fields.Text(
+        string="SMS Text",
+        translate=True,
+        help="Placeholders: {partner}, {amount}, {days}, {company}.",
+    )
+    # Consequences
+    is_formal_notice = fields.Boolean(
+        string="Formal Notice",
+        help="A formal notice (mise en demeure): statutory interest of consumers "
+        "runs from its date.",
+    )
+    fee_amount = fields.Float(
+        string="Fee",
+        digits="Account",
+        help="Fee charged to the customer at this level, in the company currency.",
+    )
+    set_credit_hold = fields.Boolean(
+        string="Put on Credit Hold",
+        help="Blocks new orders and invoices of the customer.",
+    )
+    escalation_stage = fields.Selection(
+        [("agency", "Collection agency"), ("legal", "Legal action")],
+        string="Escalate To",
+        help="Moves the customer to this collection stage.",
+    )
+    letter_body = fields.Html(
+        translate=True,
+        sanitize_style=True,
+        help="Text of the letter and of the email for this level.",
+    )
 
     _sql_constraints = [
         (
@@ -37,3 +104,25 @@ class CreditDunningLevel(models.Model):
         for level in self:
             sign = "+" if level.days_offset >= 0 else ""
             level.display_name = f"{level.name} ({sign}{level.days_offset})"
+
+    def _credit_action_summary(self):
+        """A short list of what this level does, for previews and notices."""
+        self.ensure_one()
+        actions = []
+        if self.send_email:
+            actions.append(self.env._("email"))
+        if self.print_letter:
+            actions.append(self.env._("letter"))
+        if self.create_activity:
+            actions.append(self.env._("call"))
+        if self.send_sms:
+            actions.append(self.env._("SMS"))
+        if self.set_credit_hold:
+            actions.append(self.env._("credit hold"))
+        if self.escalation_stage:
+            actions.append(
+                dict(self._fields["escalation_stage"]._description_selection(self.env))[
+                    self.escalation_stage
+                ]
+            )
+        return ", ".join(actions)

@@ -11,6 +11,23 @@ class ResCompany(models.Model):
         domain="['|', ('company_id', '=', False), ('company_id', '=', id)]",
         help="Scenario used for customers that have none of their own.",
     )
+    credit_fallback_user_id = fields.Many2one(
+        "res.users",
+        string="Collection Fallback User",
+        domain="[('share', '=', False)]",
+        help="Gets the call tasks of customers without collector or salesperson.",
+    )
+    credit_payment_deadline_days = fields.Integer(
+        string="Payment Deadline (days)",
+        default=8,
+        help="Days given to the customer to pay after a notice.",
+    )
+    credit_dunning_batch_size = fields.Integer(
+        string="Dunning Batch Size",
+        default=200,
+        help="Customers processed per batch by the scheduled action; progress "
+        "is committed after each batch.",
+    )
 
     @api.constrains("credit_default_scenario_id")
     def _check_credit_default_scenario_id(self):
@@ -24,4 +41,16 @@ class ResCompany(models.Model):
                         company=company.name,
                         other=scenario_company.name,
                     )
+                )
+
+    @api.constrains("credit_payment_deadline_days", "credit_dunning_batch_size")
+    def _check_credit_positive_settings(self):
+        for company in self:
+            if company.credit_payment_deadline_days < 0:
+                raise ValidationError(
+                    self.env._("The payment deadline cannot be negative.")
+                )
+            if company.credit_dunning_batch_size < 1:
+                raise ValidationError(
+                    self.env._("The dunning batch size must be at least 1.")
                 )

@@ -1,0 +1,123 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CreditDispute(models.Model):
+    """A disputed invoice: no reminder goes out for it while the dispute is
+    open, and it closes itself when the invoice is paid."""
+
+    _name = "credit.dispute"
+    _description = "Invoice Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')), "
+        "('state', '=', 'posted')]",
+    )
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id",
+        store=True,
+        index=True,
+        string="Customer",
+    )
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    amount_residual = fields.Monetary(related="move_id.amount_residual")
+    reason = fields.Selection(
+        [
+            ("quality", "Quality of goods or services"),
+            ("delivery", "Not delivered or incomplete"),
+            ("price", "Price or quantity"),
+            ("duplicate", "Already paid or duplicate"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="other",
+        tracking=True,
+    )
+    description = fields.Text()
+    user_id = fields.Many2one(
+        "res.users", string="Owner", default=lambda self: self.env.user, tracking=True
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved"), ("cancelled", "Cancelled")],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    resolution = fields.Text()
+    date_closed = fields.Date(readonly=True)
+    source = fields.Selection(
+        [("backend", "Collector"), ("portal", "Customer portal")],
+        default="backend",
+        required=True,
+    )
+
+    @api.depends("move_id", "reason")
+    def _compute_display_name(self):
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        for dispute in self:
+            dispute.display_name = self.env._(
+                "%(invoice)s: %(reason)s",
+                invoice=dispute.move_id.name or "",
+                reason=reasons.get(dispute.reason, ""),
+            )
+
+    @api.constrains("move_id", "state")
+    def _check_one_open_dispute(self):
+        for dispute in self.filtered(lambda d: d.state == "open"):
+            if self.search_count(
+                [
+                    ("move_id", "=", dispute.move_id.id),
+                    ("state", "=", "open"),
+                    ("id", "!=", dispute.id),
+                ]
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Invoice %(invoice)s already has an open dispute.",
+                        invoice=dispute.move_id.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        disputes = super().create(vals_list)
+        for dispute in disputes:
+            dispute.move_id.message_post(
+                body=self.env._(
+                    "Disputed (%(reason)s): dunning paused for this invoice.",
+                    reason=dispute.display_name,
+                )
+            )
+        return disputes
+
+    def action_resolve(self):
+        self.filtered(lambda d: d.state == "open").write(
+            {"state": "resolved", "date_closed": fields.Date.context_today(self)}
+        )
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda d: d.state == "open").write(
+            {"state": "cancelled", "date_closed": fields.Date.context_today(self)}
+        )
+        return True
+
+    def _credit_close_paid(self):
+        for dispute in self.filtered(lambda d: d.state == "open"):
+            dispute.write(
+                {
+                    "state": "resolved",
+                    "date_closed": fields.Date.context_today(dispute),
+                    "resolution": self.env._("Closed by the payment of the invoice."),
+                }
+            )

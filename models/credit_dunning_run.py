@@ -1,0 +1,433 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Command
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+
+class CreditDunningRun(models.Model):
+    """One day's pass of the dunning engine over one company's receivables.
+
+    The record is the run's cursor: the scheduled action handles one batch of
+    customers per call, commits, and the cron framework calls it again while
+    work remains. Each batch creates its notices and raises the invoices'
+    levels in the same transaction, so a crash or a second run never sends a
+    step twice: the next pass finds those invoices already at their level."""
+
+    _name = "credit.dunning.run"
+    _description = "Dunning Run"
+    _order = "id desc"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    date = fields.Date(required=True, readonly=True)
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    last_partner_id = fields.Integer(
+        readonly=True, help="Customers up to this id have been processed."
+    )
+    partner_count = fields.Integer(string="Customers", readonly=True)
+    notice_count = fields.Integer(string="Notices", readonly=True)
+    date_done = fields.Datetime(readonly=True)
+
+    # ------------------------------------------------------------------
+    # Scheduled action
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_advance_dunning(self):
+        """Process one batch of the current round and report progress.
+        Returns the number of customers still to process."""
+        runs = self.search([("state", "=", "running")], order="id")
+        for run in runs:
+            if run.date < fields.Date.context_today(run.with_company(run.company_id)):
+                run._credit_finish()  # left over by an interrupted day
+        runs = runs.filtered(lambda run: run.state == "running")
+        if not runs:
+            runs = self._credit_start_round()
+        run = runs[:1]
+        done = run._credit_process_batch() if run else 0
+        remaining = sum(
+            run._credit_count_remaining()
+            for run in runs.filtered_domain([("state", "=", "running")])
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return remaining
+
+    @api.model
+    def _credit_start_round(self):
+        """A new run for every company, after the daily housekeeping: broken
+        promises, notices paid in the meantime, levels falling back."""
+        runs = self.browse()
+        for company in self.env["res.company"].search([]):
+            date = fields.Date.context_today(self.with_company(company))
+            engine = self.with_company(company).with_context(
+                allowed_company_ids=company.ids
+            )
+            engine._credit_housekeeping(company, date)
+            runs |= self.create({"company_id": company.id, "date": date})
+        return runs
+
+    def _credit_finish(self):
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+
+    def _credit_count_remaining(self):
+        self.ensure_one()
+        return len(
+            self._credit_candidate_partner_ids(
+                self.company_id, self.date, self.last_partner_id, limit=None
+            )
+        )
+
+    def _credit_process_batch(self):
+        """One batch of customers: plan their next step, create the notices,
+        send the automatic ones. Returns the number of customers handled."""
+        self.ensure_one()
+        company = self.company_id
+        engine = self.with_company(company).with_context(
+            allowed_company_ids=company.ids
+        )
+        partner_ids = engine._credit_candidate_partner_ids(
+            company, self.date, self.last_partner_id, company.credit_dunning_batch_size
+        )
+        if not partner_ids:
+            self._credit_finish()
+            return 0
+        plans = engine._credit_plan(company, self.date, partner_ids)
+        notices = engine._credit_create_notices(company, self.date, plans)
+        self.write(
+            {
+                "last_partner_id": max(partner_ids),
+                "partner_count": self.partner_count + len(partner_ids),
+                "notice_count": self.notice_count + len(notices),
+            }
+        )
+        if len(partner_ids) < company.credit_dunning_batch_size:
+            self._credit_finish()
+        _logger.info(
+            "Dunning %s on %s: %s customers, %s notices",
+            company.name,
+            self.date,
+            len(partner_ids),
+            len(notices),
+        )
+        return len(partner_ids)
+
+    # ------------------------------------------------------------------
+    # Selection (set-based SQL)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_horizon(self, company, date):
+        """Invoices due after this date cannot reach any level yet (the
+        earliest level is the most negative offset)."""
+        levels = self.env["credit.dunning.level"].search(
+            [("company_id", "in", [company.id, False])], order="days_offset", limit=1
+        )
+        return date + timedelta(days=max(-levels.days_offset, 0) if levels else 0)
+
+    @api.model
+    def _credit_open_items_where(self, company, date):
+        return SQL(
+            """
+            aml.company_id = %(company)s
+            AND account.account_type = 'asset_receivable'
+            AND aml.parent_state = 'posted'
+            AND aml.reconciled IS NOT TRUE
+            AND aml.amount_residual > 0
+            AND aml.date_maturity <= %(horizon)s
+            AND move.move_type IN ('out_invoice', 'out_receipt')
+            AND move.payment_state IN ('not_paid', 'partial')
+            """,
+            company=company.id,
+            horizon=self._credit_horizon(company, date),
+        )
+
+    @api.model
+    def _credit_candidate_partner_ids(self, company, date, after_id, limit):
+        """Customers with an open receivable that may be due for a step."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT move.commercial_partner_id
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE %(where)s AND move.commercial_partner_id > %(after)s
+                 ORDER BY move.commercial_partner_id
+                 %(limit)s
+                """,
+                where=self._credit_open_items_where(company, date),
+                after=after_id or 0,
+                limit=SQL("LIMIT %s", limit) if limit else SQL(),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _credit_open_items(self, company, date, partner_ids):
+        """The open invoices of these customers, one row per invoice, amounts
+        in company currency: one query for the whole batch."""
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT move.id AS move_id,
+                       move.commercial_partner_id AS partner_id,
+                       MIN(aml.date_maturity) AS date_due,
+                       SUM(aml.amount_residual) AS residual,
+                       SUM(aml.amount_residual_currency) AS residual_currency,
+                       move.currency_id AS currency_id,
+                       move.amount_total_signed AS amount_total,
+                       move.credit_level_id AS level_id
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE %(where)s AND move.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY move.id
+                 ORDER BY move.commercial_partner_id, MIN(aml.date_maturity), move.id
+                """,
+                where=self._credit_open_items_where(company, date),
+                partners=list(partner_ids),
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Decision
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_plan(self, company, date, partner_ids):
+        """Decide each customer's next step on ``date``, without writing
+        anything (the dry run uses it as is). Returns a list of plans:
+        dicts with partner, scenario, level and items (invoice rows)."""
+        rows = self._credit_open_items(company, date, partner_ids)
+        moves = self.env["account.move"].browse([row["move_id"] for row in rows])
+        paused_moves = moves._credit_paused_move_ids(date)
+        partners = self.env["res.partner"].browse(partner_ids).with_company(company)
+        scenarios = partners._credit_resolve_scenarios(company)
+        reached_levels = self.env["credit.dunning.level"].browse(
+            {row["level_id"] for row in rows if row["level_id"]}
+        )
+        reached_offset = {level.id: level.days_offset for level in reached_levels}
+        sending_days = {}
+        items_by_partner = defaultdict(list)
+        for row in rows:
+            if row["move_id"] not in paused_moves:
+                row["days_overdue"] = (date - row["date_due"]).days
+                items_by_partner[row["partner_id"]].append(row)
+
+        plans = []
+        for partner in partners:
+            scenario = scenarios.get(partner.id)
+            items = items_by_partner.get(partner.id)
+            if not (scenario and scenario.level_ids and items):
+                continue
+            if partner.credit_excluded or (
+                partner.credit_paused_until and partner.credit_paused_until >= date
+            ):
+                continue
+            if scenario not in sending_days:
+                sending_days[scenario] = scenario._credit_can_send_on(date, company)
+            if not sending_days[scenario]:
+                continue
+            for item in items:
+                item["target"] = scenario._credit_level_for_days(item["days_overdue"])
+                item["reached_offset"] = reached_offset.get(item["level_id"])
+            plans.extend(self._credit_plan_partner(partner, scenario, items))
+        return plans
+
+    @api.model
+    def _credit_plan_partner(self, partner, scenario, items):
+        """The notices one customer gets today under its scenario."""
+        currency = self.env.company.currency_id
+        targeted = [item for item in items if item["target"]]
+        if scenario.notice_grouping == "invoice":
+            return [
+                {
+                    "partner": partner,
+                    "scenario": scenario,
+                    "level": item["target"],
+                    "items": [item],
+                }
+                for item in targeted
+                if (
+                    item["reached_offset"] is None
+                    or item["target"].days_offset > item["reached_offset"]
+                )
+                and currency.compare_amounts(item["residual"], scenario.minimum_amount)
+                >= 0
+            ]
+        if not targeted:
+            return []
+        level = max(
+            (item["target"] for item in targeted), key=lambda lvl: lvl.days_offset
+        )
+        reached = [
+            item["reached_offset"]
+            for item in items
+            if item["reached_offset"] is not None
+        ]
+        if reached and level.days_offset <= max(reached):
+            return []
+        amount = sum(item["residual"] for item in targeted)
+        if currency.compare_amounts(amount, scenario.minimum_amount) < 0:
+            return []
+        return [
+            {
+                "partner": partner,
+                "scenario": scenario,
+                "level": level,
+                "items": targeted,
+            }
+        ]
+
+    # ------------------------------------------------------------------
+    # Creation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_create_notices(self, company, date, plans):
+        """Create the planned notices, raise the invoices' and customers'
+        levels, send the automatic notices and queue the others."""
+        if not plans:
+            return self.env["credit.notice"]
+        vals_list = []
+        for plan in plans:
+            partner = plan["partner"]
+            level = plan["level"]
+            vals_list.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "contact_id": partner._credit_contact().id,
+                    "scenario_id": plan["scenario"].id,
+                    "level_id": level.id,
+                    "date": date,
+                    "fee_amount": level.fee_amount,
+                    "user_id": partner._credit_collector(level.activity_user_id).id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "move_id": item["move_id"],
+                                "date_due": item["date_due"],
+                                "days_overdue": item["days_overdue"],
+                                "level_id": item["target"].id,
+                                "amount_total": item["amount_total"],
+                                "amount_residual": item["residual"],
+                                "move_currency_id": item["currency_id"],
+                                "amount_residual_currency": item["residual_currency"],
+                            }
+                        )
+                        for item in plan["items"]
+                    ],
+                }
+            )
+        notices = self.env["credit.notice"].create(vals_list)
+        self._credit_record_levels(notices, plans)
+        to_validate = notices.filtered(
+            lambda notice: notice.level_id.validation_required
+        )
+        to_validate.write({"state": "to_validate"})
+        (notices - to_validate)._credit_execute()
+        return notices
+
+    @api.model
+    def _credit_record_levels(self, notices, plans):
+        """Each listed invoice has now been through the notice's level: one
+        UPDATE for the whole batch."""
+        values = [
+            SQL("(%s, %s, %s)", item["move_id"], notice.level_id.id, notice.id)
+            for notice, plan in zip(notices, plans, strict=True)
+            for item in plan["items"]
+        ]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move
+                   SET credit_level_id = data.level_id,
+                       credit_last_notice_id = data.notice_id
+                  FROM (VALUES %s) AS data(move_id, level_id, notice_id)
+                 WHERE move.id = data.move_id
+                """,
+                SQL(", ").join(values),
+            )
+        )
+        self.env["account.move"].invalidate_model(
+            ["credit_level_id", "credit_last_notice_id"]
+        )
+        by_level = defaultdict(lambda: self.env["res.partner"])
+        for notice in notices:
+            by_level[notice.level_id] |= notice.partner_id
+        for level, partners in by_level.items():
+            partners.with_company(notices.company_id[:1]).credit_level_id = level
+
+    # ------------------------------------------------------------------
+    # Housekeeping
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_housekeeping(self, company, date):
+        """What payments and dates changed since yesterday."""
+        self.env["credit.promise"].search(
+            [("company_id", "=", company.id), ("state", "=", "open")]
+        )._credit_check_kept()
+        self.env["credit.promise"]._credit_detect_broken(date, company)
+        self.env.flush_all()
+        settled_notice_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT notice.id FROM credit_notice notice
+                     WHERE notice.company_id = %(company)s
+                       AND notice.state IN ('to_validate', 'sent')
+                       AND NOT EXISTS (
+                           SELECT 1 FROM credit_notice_line line
+                             JOIN account_move move ON move.id = line.move_id
+                            WHERE line.notice_id = notice.id
+                              AND move.payment_state NOT IN
+                                  ('paid', 'in_payment', 'reversed'))
+                    """,
+                    company=company.id,
+                )
+            )
+        ]
+        self.env["credit.notice"].browse(
+            settled_notice_ids
+        )._credit_mark_paid_if_settled()
+        leveled = (
+            self.env["res.partner"]
+            .with_company(company)
+            .search([("credit_level_id", "!=", False)])
+        )
+        leveled._credit_reset_level_if_nothing_due()
+
+    # ------------------------------------------------------------------
+    # Dry run
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_preview(self, company, date):
+        """What a run on ``date`` would send, creating nothing."""
+        engine = self.with_company(company).with_context(
+            allowed_company_ids=company.ids
+        )
+        plans, after_id = [], 0
+        batch = company.credit_dunning_batch_size
+        while True:
+            partner_ids = engine._credit_candidate_partner_ids(
+                company, date, after_id, batch
+            )
+            if not partner_ids:
+                return plans
+            plans.extend(engine._credit_plan(company, date, partner_ids))
+            after_id = max(partner_ids)

@@ -1,0 +1,164 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CreditPromise(models.Model):
+    """A customer's promise to pay some invoices by a date. Dunning of those
+    invoices waits until that date; a payment kept closes it, a date passed
+    without it breaks it."""
+
+    _name = "credit.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "promise_date, id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        required=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
+        " ('move_type', 'in', ('out_invoice', 'out_receipt')),"
+        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    amount = fields.Monetary(required=True, tracking=True)
+    promise_date = fields.Date(string="Promised Date", required=True, tracking=True)
+    residual_at_promise = fields.Monetary(
+        readonly=True, help="What the invoices still owed when the promise was made."
+    )
+    amount_paid = fields.Monetary(
+        string="Paid Since",
+        compute="_compute_amount_paid",
+        help="Paid on the promised invoices since the promise was made.",
+    )
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("kept", "Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Collector", default=lambda self: self.env.user
+    )
+    source = fields.Selection(
+        [("backend", "Collector"), ("portal", "Customer portal")],
+        default="backend",
+        required=True,
+    )
+    note = fields.Text()
+
+    @api.depends("move_ids.amount_residual", "residual_at_promise")
+    def _compute_amount_paid(self):
+        for promise in self:
+            residual = sum(promise.move_ids.mapped("amount_residual_signed"))
+            promise.amount_paid = max(promise.residual_at_promise - residual, 0.0)
+
+    @api.depends("partner_id", "amount", "promise_date")
+    def _compute_display_name(self):
+        for promise in self:
+            promise.display_name = self.env._(
+                "%(partner)s: %(amount)s by %(date)s",
+                partner=promise.partner_id.display_name or "",
+                amount=promise.currency_id.format(promise.amount or 0.0),
+                date=promise.promise_date or "",
+            )
+
+    @api.constrains("amount", "move_ids", "partner_id")
+    def _check_promise(self):
+        for promise in self:
+            if promise.currency_id.compare_amounts(promise.amount, 0.0) <= 0:
+                raise ValidationError(
+                    self.env._("The promised amount must be positive.")
+                )
+            foreign = promise.move_ids.filtered(
+                lambda move, p=promise: move.commercial_partner_id
+                != p.partner_id.commercial_partner_id
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "Invoices %(invoices)s are not invoices of %(partner)s.",
+                        invoices=", ".join(foreign.mapped("name")),
+                        partner=promise.partner_id.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        promises = super().create(vals_list)
+        for promise in promises:
+            promise.residual_at_promise = sum(
+                promise.move_ids.mapped("amount_residual_signed")
+            )
+            for move in promise.move_ids:
+                move.message_post(
+                    body=self.env._(
+                        "Promise to pay: %(promise)s.", promise=promise.display_name
+                    )
+                )
+        return promises
+
+    def action_cancel(self):
+        self.filtered(lambda p: p.state == "open").state = "cancelled"
+        return True
+
+    def _credit_check_kept(self):
+        """Open promises whose amount has been paid are kept."""
+        for promise in self.filtered(lambda p: p.state == "open"):
+            invoices_paid = all(
+                move.payment_state in ("paid", "in_payment", "reversed")
+                for move in promise.move_ids
+            )
+            if invoices_paid or (
+                promise.currency_id.compare_amounts(promise.amount_paid, promise.amount)
+                >= 0
+            ):
+                promise.state = "kept"
+
+    @api.model
+    def _credit_detect_broken(self, date, company):
+        """Open promises of ``company`` past their date and not kept are
+        broken: the collector gets a task, dunning resumes at once."""
+        overdue = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "open"),
+                ("promise_date", "<", date),
+            ]
+        )
+        overdue._credit_check_kept()
+        broken = overdue.filtered(lambda p: p.state == "open")
+        for promise in broken:
+            promise.state = "broken"
+            promise.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=date,
+                summary=self.env._(
+                    "Broken promise: %(partner)s did not pay %(amount)s",
+                    partner=promise.partner_id.display_name,
+                    amount=promise.currency_id.format(promise.amount),
+                ),
+                user_id=promise.partner_id.with_company(promise.company_id)
+                ._credit_collector(promise.user_id)
+                .id,
+            )
+        return broken

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class CreditDunningPreviewLine(models.TransientModel):
+    _name = "credit.dunning.preview.line"
+    _description = "Dunning Dry Run Line"
+    _order = "max_days_overdue desc, amount desc"
+
+    preview_id = fields.Many2one(
+        "credit.dunning.preview", required=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
+    level_id = fields.Many2one("credit.dunning.level", readonly=True)
+    invoice_count = fields.Integer(string="Invoices", readonly=True)
+    amount = fields.Float(digits="Account", readonly=True)
+    max_days_overdue = fields.Integer(string="Days Overdue", readonly=True)
+    actions = fields.Char(readonly=True)
+    needs_validation = fields.Boolean(readonly=True)
