@@ -1,13 +1,15 @@
-from . import account_move
-from . import account_partial_reconcile
-from . import credit_demo_ledger
-from . import credit_dispute
-from . import credit_dunning_level
-from . import credit_dunning_run
-from . import credit_dunning_scenario
-from . import credit_notice
-from . import credit_notice_line
-from . import credit_promise
-from . import res_company
-from . import res_config_settings
-from . import res_partner
+from . import (
+    account_move,
+    account_partial_reconcile,
+    credit_demo_ledger,
+    credit_dispute,
+    credit_dunning_level,
+    credit_dunning_run,
+    credit_dunning_scenario,
+    credit_notice,
+    credit_notice_line,
+    credit_promise,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

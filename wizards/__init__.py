@@ -1,2 +1,1 @@
-from . import credit_dunning_preview
-from . import credit_dunning_preview_line
+from . import credit_dunning_preview, credit_dunning_preview_line
