@@ -340,6 +340,8 @@ def get_statutory_policy(jurisdiction, debtor_type):
 def interest_start_date(due_date, runs_from, notice_date=None, charged_until=None):
     """The day after which interest accrues, or None when it has not
     started (consumer without formal notice)."""
+    if not isinstance(due_date, date):
+        raise InvalidPeriodError(f"A due date is required, not {due_date!r}")
     if runs_from == FROM_NOTICE:
         if not notice_date:
             return None
@@ -370,6 +372,8 @@ def compute_statutory_interest(
     """
     policy = get_statutory_policy(jurisdiction, debtor_type)
     start = interest_start_date(due_date, policy.runs_from, notice_date, charged_until)
+    if not isinstance(end_date, date):
+        raise InvalidPeriodError(f"An end date is required, not {end_date!r}")
     if start is None or start >= end_date:
         return empty_result(rounding)
 
@@ -406,6 +410,8 @@ def compute_contractual_interest(
         )
     runs_from = FROM_NOTICE if debtor_type == CONSUMER else FROM_DUE_DATE
     start = interest_start_date(due_date, runs_from, notice_date, charged_until)
+    if not isinstance(end_date, date):
+        raise InvalidPeriodError(f"An end date is required, not {end_date!r}")
     if start is None or start >= end_date:
         return empty_result(rounding)
     apply_floor = jurisdiction == "FR" and debtor_type == BUSINESS
