@@ -167,6 +167,9 @@ class TestInterestInvoicing(AccountTestInvoicingCommon):
         with freeze_time("2025-09-15"), self.assertRaises(UserError):
             invoice.action_credit_invoice_late_interest()
         self.assertFalse(invoice.credit_interest_charge_ids)
+        # Limitation: 2 years against a consumer, 5 years between traders.
+        self.assertEqual(invoice._credit_limitation_date(), date(2027, 5, 15))
+        self.assertEqual(self._invoice()._credit_limitation_date(), date(2030, 5, 15))
 
     def test_missing_rate_is_a_clear_error(self):
         invoice = self._invoice()
