@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class CreditInterestCharge(models.Model):
@@ -74,6 +75,16 @@ class CreditInterestCharge(models.Model):
 
         :raise UserError: nothing left to charge
         """
+        if not moves:
+            return self
+        # Two users charging the same invoices at once must not both see
+        # "not charged yet": serialize on the source invoices.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE",
+                tuple(moves.ids),
+            )
+        )
         previous = self._credit_get_previous(moves)
         charged_until = {
             move_id: date_to for move_id, (date_to, _) in previous.items() if date_to
