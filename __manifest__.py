@@ -28,6 +28,8 @@
         "data/mail_template_data.xml",
         "data/credit_dunning_scenario_data.xml",
         "data/ir_cron_data.xml",
+        "data/credit_interest_rate_data.xml",
+        "data/product_data.xml",
         "views/credit_dunning_scenario_views.xml",
         "views/credit_notice_views.xml",
         "views/credit_promise_views.xml",
@@ -36,6 +38,8 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/credit_interest_rate_views.xml",
+        "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
     ],
     "demo": [

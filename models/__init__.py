@@ -6,6 +6,8 @@ from . import (
     credit_dunning_level,
     credit_dunning_run,
     credit_dunning_scenario,
+    credit_interest_charge,
+    credit_interest_rate,
     credit_notice,
     credit_notice_line,
     credit_promise,

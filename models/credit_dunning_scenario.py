@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
 
 
 class CreditDunningScenario(models.Model):
@@ -63,6 +66,112 @@ class CreditDunningScenario(models.Model):
         domain="[('model', '=', 'credit.notice')]",
         help="Sent when the invoices of a notice are paid.",
     )
+
+    # ------------------------------------------------------------------
+    # Interest & fees (statutory late interest, fixed recovery indemnity)
+    # ------------------------------------------------------------------
+    interest_policy = fields.Selection(
+        selection=[
+            ("none", "No interest"),
+            ("statutory", "Statutory rate"),
+            ("contractual", "Contractual rate"),
+        ],
+        string="Late Interest",
+        required=True,
+        default="none",
+        help="Statutory: the rate set by the law of the jurisdiction "
+        "(France B2B: ECB rate + 10 points; consumers: legal rate from the "
+        "formal notice). Contractual: the rate stated in your terms of sale.",
+    )
+    interest_jurisdiction = fields.Selection(
+        selection=[
+            ("FR", "France"),
+            ("DE", "Germany"),
+            ("EU", "EU default (Directive 2011/7/EU)"),
+        ],
+        string="Jurisdiction",
+        required=True,
+        default="FR",
+    )
+    interest_contractual_rate = fields.Float(
+        string="Contractual Rate (%)",
+        digits=(16, 4),
+        help="Annual rate. In France it may not be lower than three times "
+        "the legal interest rate (Code de commerce L441-10).",
+    )
+    apply_recovery_indemnity = fields.Boolean(
+        string="Charge Recovery Indemnity",
+        help="Fixed indemnity for recovery costs per late invoice, business "
+        "customers only (Code de commerce L441-10 / D441-5: 40 EUR).",
+    )
+    recovery_indemnity_amount = fields.Monetary(
+        string="Indemnity per Invoice",
+        currency_field="recovery_indemnity_currency_id",
+        compute="_compute_recovery_indemnity_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    recovery_indemnity_currency_id = fields.Many2one(
+        "res.currency",
+        string="Indemnity Currency",
+        default=lambda self: self.env.ref("base.EUR", raise_if_not_found=False),
+        help="The statutory amounts are in euros; invoices in another currency "
+        "are charged the converted amount.",
+    )
+
+    @api.depends("interest_jurisdiction")
+    def _compute_recovery_indemnity_amount(self):
+        for scenario in self:
+            scenario.recovery_indemnity_amount = float(
+                recovery_indemnity.default_indemnity(scenario.interest_jurisdiction)
+            )
+
+    @api.constrains(
+        "interest_policy", "interest_jurisdiction", "interest_contractual_rate"
+    )
+    def _check_interest_contractual_rate(self):
+        for scenario in self.filtered(lambda s: s.interest_policy == "contractual"):
+            if scenario.interest_contractual_rate <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Scenario %(scenario)s: the contractual interest rate "
+                        "must be positive.",
+                        scenario=scenario.display_name,
+                    )
+                )
+            if scenario.interest_jurisdiction != "FR":
+                continue
+            table = self.env["credit.interest.rate"]._get_rate_table(
+                scenario.company_id or self.env.company
+            )
+            today = fields.Date.context_today(scenario)
+            legal_rate = table.latest(late_interest.RATE_FR_LEGAL_OTHER, today)
+            if legal_rate is None:
+                continue
+            try:
+                late_interest.check_contractual_rate(
+                    scenario.interest_contractual_rate, legal_rate
+                )
+            except late_interest.RateBelowFloorError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Scenario %(scenario)s: a contractual late interest rate "
+                        "of %(rate)s%% is below three times the French legal rate "
+                        "(%(floor)s%%, Code de commerce L441-10).",
+                        scenario=scenario.display_name,
+                        rate=scenario.interest_contractual_rate,
+                        floor=float(error.floor),
+                    )
+                ) from error
+
+    @api.constrains("recovery_indemnity_amount")
+    def _check_recovery_indemnity_amount(self):
+        for scenario in self:
+            if scenario.recovery_indemnity_amount < 0:
+                raise ValidationError(
+                    self.env._("The recovery indemnity cannot be negative.")
+                )
 
     @api.depends("level_ids")
     def _compute_level_count(self):

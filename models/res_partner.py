@@ -51,6 +51,24 @@ class ResPartner(models.Model):
     credit_promise_count = fields.Integer(compute="_compute_credit_counts")
     credit_dispute_count = fields.Integer(compute="_compute_credit_counts")
 
+    # ------------------------------------------------------------------
+    # Late interest: business or consumer debtor
+    # ------------------------------------------------------------------
+    credit_debtor_type = fields.Selection(
+        selection=[
+            ("auto", "Automatic"),
+            ("business", "Business"),
+            ("consumer", "Consumer"),
+        ],
+        string="Debtor Type",
+        default="auto",
+        required=True,
+        help="Decides the late interest and recovery indemnity rules. "
+        "Automatic: a company is a business, an individual a consumer. "
+        "Consumers owe interest only from the formal notice and never the "
+        "fixed recovery indemnity.",
+    )
+
     def _compute_credit_counts(self):
         def count(model):
             return dict(
@@ -163,3 +181,11 @@ class ResPartner(models.Model):
         for (partner,) in still_due:
             due_partners |= partner.commercial_partner_id
         (self - due_partners).filtered("credit_level_id").credit_level_id = False
+
+    def _credit_get_debtor_type(self):
+        """'business' or 'consumer', read on the commercial partner."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner.credit_debtor_type in ("business", "consumer"):
+            return partner.credit_debtor_type
+        return "business" if partner.is_company else "consumer"

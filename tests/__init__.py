@@ -1,1 +1,1 @@
-from . import test_demo_data, test_security
+from . import test_demo_data, test_interest_invoicing, test_late_interest, test_security

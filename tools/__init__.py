@@ -1,0 +1,1 @@
+from . import late_interest, recovery_indemnity
