@@ -1,6 +1,6 @@
 from . import (
     account_move,
-    account_partial_reconcile,
+    account_move_line,
     credit_demo_ledger,
     credit_dispute,
     credit_dunning_level,

@@ -127,9 +127,17 @@ class AccountMove(models.Model):
         """Close what the payment of these invoices settles: disputes of paid
         invoices, notices whose invoices are all paid, kept promises, and the
         customer's dunning level when nothing is overdue any more."""
-        settled = self.filtered(
+        invoices = self.filtered(
             lambda move: move.is_sale_document(include_receipts=True)
-            and move.payment_state in SETTLED_PAYMENT_STATES
+        )
+        promises = (
+            self.env["credit.promise"]
+            .sudo()
+            .search([("move_ids", "in", invoices.ids), ("state", "=", "open")])
+        )
+        promises._credit_check_kept()
+        settled = invoices.filtered(
+            lambda move: move.payment_state in SETTLED_PAYMENT_STATES
         )
         if not settled:
             return
@@ -150,12 +158,6 @@ class AccountMove(models.Model):
             )
         )
         notices._credit_mark_paid_if_settled()
-        promises = (
-            self.env["credit.promise"]
-            .sudo()
-            .search([("move_ids", "in", settled.ids), ("state", "=", "open")])
-        )
-        promises._credit_check_kept()
         partners = settled.commercial_partner_id
         for company in settled.company_id:
             partners.with_company(company)._credit_reset_level_if_nothing_due()

@@ -66,7 +66,7 @@ class CreditPromise(models.Model):
     )
     note = fields.Text()
 
-    @api.depends("move_ids.amount_residual", "residual_at_promise")
+    @api.depends("move_ids.amount_residual_signed", "residual_at_promise")
     def _compute_amount_paid(self):
         for promise in self:
             residual = sum(promise.move_ids.mapped("amount_residual_signed"))
@@ -123,6 +123,8 @@ class CreditPromise(models.Model):
 
     def _credit_check_kept(self):
         """Open promises whose amount has been paid are kept."""
+        # Called while a reconciliation completes: read fresh residuals.
+        self.invalidate_recordset(["amount_paid"])
         for promise in self.filtered(lambda p: p.state == "open"):
             invoices_paid = all(
                 move.payment_state in ("paid", "in_payment", "reversed")

@@ -1,1 +1,8 @@
-from . import test_demo_data, test_interest_invoicing, test_late_interest, test_security
+from . import (
+    test_demo_data,
+    test_dunning,
+    test_interest_invoicing,
+    test_late_interest,
+    test_pauses,
+    test_security,
+)

@@ -1,0 +1,162 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.fields import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class CreditCollectionCommon(AccountTestInvoicingCommon):
+    """A company with a deterministic four-step scenario and helpers to
+    create invoices due on a given day and to run the dunning engine on a
+    given day, as the scheduled action does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.collector = cls.env["res.users"].create(
+            {
+                "name": "Colette Collector",
+                "login": "colette",
+                "email": "colette@example.com",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [
+                    Command.set(
+                        [
+                            cls.env.ref("base.group_user").id,
+                            cls.env.ref("credit_collection.group_credit_controller").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        cls.scenario = cls.env["credit.dunning.scenario"].create(
+            {
+                "name": "Test scenario",
+                "company_id": cls.company.id,
+                "send_window": "always",
+                "level_ids": [
+                    Command.create(cls._level("Courtesy", -5, "courtesy")),
+                    Command.create(cls._level("First", 7, "reminder")),
+                    Command.create(
+                        dict(cls._level("Second", 20, "second"), create_activity=True)
+                    ),
+                    Command.create(
+                        dict(
+                            cls._level("Formal", 35, "formal"),
+                            is_formal_notice=True,
+                            validation_required=True,
+                            print_letter=True,
+                        )
+                    ),
+                ],
+            }
+        )
+        cls.level_courtesy, cls.level_first, cls.level_second, cls.level_formal = (
+            cls.scenario.level_ids.sorted("days_offset")
+        )
+        cls.company.credit_default_scenario_id = cls.scenario
+        cls.customer = cls._customer("Dupont Industries")
+
+    @classmethod
+    def _level(cls, name, offset, template):
+        return {
+            "name": name,
+            "days_offset": offset,
+            "email_template_id": cls.env.ref(
+                f"credit_collection.mail_template_notice_{template}"
+            ).id,
+        }
+
+    @classmethod
+    def _customer(cls, name, company=None, **values):
+        """A company customer with an invoicing contact that gets reminders."""
+        customer = cls.env["res.partner"].create(
+            dict(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "email": f"{name.split()[0].lower()}@example.com",
+                    "company_id": (company or cls.company).id,
+                },
+                **values,
+            )
+        )
+        cls.env["res.partner"].create(
+            {
+                "name": f"Accounts payable {name}",
+                "type": "invoice",
+                "parent_id": customer.id,
+                "email": f"ap.{name.split()[0].lower()}@example.com",
+            }
+        )
+        return customer
+
+    @classmethod
+    def make_invoice(cls, partner, amount, due, company=None, post=True):
+        """A posted customer invoice of ``amount`` (no tax) due on ``due``."""
+        company = company or cls.company
+        due = date.fromisoformat(due) if isinstance(due, str) else due
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": due.replace(day=1),
+                    "invoice_date_due": due,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Goods",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def pay(self, invoice, amount=None, on=None):
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "payment_date": on or invoice.invoice_date_due,
+                    **({"amount": amount} if amount else {}),
+                }
+            )
+        )
+        return wizard._create_payments()
+
+    def run_dunning(self, day, company=None):
+        """Run the engine on ``day`` for one company, batch after batch as
+        the scheduled action would, and return that day's notices."""
+        company = company or self.company
+        with freeze_time(day):
+            run = (
+                self.env["credit.dunning.run"]
+                .sudo()
+                .create({"company_id": company.id, "date": day})
+            )
+            while run.state == "running":
+                run._credit_process_batch()
+        return self.notices(company=company, on=day)
+
+    def notices(self, partner=None, company=None, on=None):
+        domain = [("company_id", "=", (company or self.company).id)]
+        if partner:
+            domain.append(("partner_id", "=", partner.id))
+        if on:
+            domain.append(("date", "=", on))
+        return self.env["credit.notice"].search(domain)
