@@ -126,4 +126,4 @@ class CreditOverrideMixin(models.AbstractModel):
             reason=reason,
         )
         self.message_post(body=body)
-        self.partner_id.commercial_partner_id.message_post(body=body)
+        self.partner_id.commercial_partner_id.sudo().message_post(body=body)

@@ -270,7 +270,7 @@ class ResPartner(models.Model):
                 self.env._("Only a Credit Manager can change a risk grade.")
             )
         partner = self.commercial_partner_id
-        partner.message_post(
+        partner.sudo().message_post(
             body=self.env._(
                 "Risk grade override removed (%(company)s).",
                 company=self.env.company.name,
@@ -569,7 +569,9 @@ class ResPartner(models.Model):
                 record.write(values)
                 line_vals += [dict(f, score_id=record.id) for f in factors]
             else:
-                to_create.append(dict(values, partner_id=partner.id))
+                to_create.append(
+                    dict(values, partner_id=partner.id, company_id=company.id)
+                )
         created = Score.create(to_create)
         for record in created:
             score_by_partner[record.partner_id.id] = record
@@ -614,7 +616,7 @@ class ResPartner(models.Model):
             and p.credit_grade_override_date_end < today
         )
         for partner in expired:
-            partner.message_post(
+            partner.sudo().message_post(
                 body=self.env._(
                     "The override of the risk grade to %(grade)s ended on %(date)s "
                     "(%(company)s).",
@@ -668,6 +670,7 @@ class ResPartner(models.Model):
     def _cron_credit_compute_risk(self):
         """Nightly: recompute scores and grades, one bounded batch per call;
         the cron framework commits and calls again while work remains."""
+        self = self.sudo()
         self.env["account.move"].flush_model()
         self.env["credit.risk.score"].flush_model()
         batch_size = self._credit_risk_batch_size()

@@ -50,7 +50,7 @@ class CreditGradeOverrideWizard(models.TransientModel):
                 "credit_risk_grade_id": self.grade_id.id,
             }
         )
-        partner.message_post(
+        partner.sudo().message_post(
             body=self.env._(
                 "Risk grade overridden from %(old)s to %(new)s until %(date)s "
                 "by %(user)s (%(company)s): %(reason)s",
