@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -524,12 +525,6 @@ class ResPartner(models.Model):
         grades = self.env["credit.risk.grade"]
         grade_map = grades._get_grade_map(company)
         partners._credit_expire_grade_overrides()
-        Score = self.env["credit.risk.score"].sudo()
-        scores = Score.search(
-            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
-        )
-        score_by_partner = {score.partner_id.id: score for score in scores}
-        scores.line_ids.unlink()
         results = {}
         for partner in partners:
             money = exposure.get(partner.id, {})
@@ -555,44 +550,101 @@ class ResPartner(models.Model):
             )
             score, factors = compute_score(stats, params)
             results[partner] = (score, factors, total)
-        to_create = []
-        line_vals = []
-        for partner, (score, factors, total) in results.items():
-            values = {
-                "date": today,
-                "score": score,
-                "grade_id": grades._grade_for_score(grade_map, score).id,
-                "exposure": total,
-            }
-            record = score_by_partner.get(partner.id)
-            if record:
-                record.write(values)
-                line_vals += [dict(f, score_id=record.id) for f in factors]
-            else:
-                to_create.append(
-                    dict(values, partner_id=partner.id, company_id=company.id)
-                )
-        created = Score.create(to_create)
-        for record in created:
-            score_by_partner[record.partner_id.id] = record
-            factors = results[record.partner_id][1]
-            line_vals += [dict(f, score_id=record.id) for f in factors]
-        self.env["credit.risk.score.line"].sudo().create(line_vals)
+        self._credit_store_scores(company, today, results, grades, grade_map)
         partners._credit_apply_scores(
-            {p.id: score_by_partner[p.id] for p in partners}, today
+            {
+                partner.id: (score, grades._grade_for_score(grade_map, score))
+                for partner, (score, _factors, _total) in results.items()
+            }
         )
 
-    def _credit_apply_scores(self, score_by_partner, today):
+    @api.model
+    def _credit_store_scores(self, company, today, results, grades, grade_map):
+        """Upsert the scores and replace their factor lines in three queries,
+        whatever the number of partners. Returns {partner_id: score id}."""
+        Score = self.env["credit.risk.score"]
+        Line = self.env["credit.risk.score.line"]
+        Score.flush_model()
+        Line.flush_model()
+        rows = [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "date": today.isoformat(),
+                "score": score,
+                "grade_id": grades._grade_for_score(grade_map, score).id or None,
+                "exposure": total,
+            }
+            for partner, (score, _factors, total) in results.items()
+        ]
+        score_ids = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+            INSERT INTO credit_risk_score (partner_id, company_id, date, score,
+                   grade_id, exposure, create_uid, write_uid, create_date,
+                   write_date)
+            SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
+                   r.exposure, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
+                   company_id int, date date, score int, grade_id int,
+                   exposure numeric)
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET date = EXCLUDED.date, score = EXCLUDED.score,
+                   grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+         RETURNING partner_id, id
+                    """,
+                    uid=self.env.uid,
+                    now=fields.Datetime.now(),
+                    rows=json.dumps(rows),
+                )
+            )
+        )
+        lines = [
+            dict(factor, score_id=score_ids[partner.id], trend=factor["trend"] or None)
+            for partner, (_score, factors, _total) in results.items()
+            for factor in factors
+        ]
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM credit_risk_score_line WHERE score_id = ANY(%s)",
+                list(score_ids.values()),
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO credit_risk_score_line (score_id, company_id, code, value,
+                   weight, points, trend, create_uid, write_uid, create_date,
+                   write_date)
+            SELECT r.score_id, %(company)s, r.code, r.value, r.weight, r.points,
+                   r.trend, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(score_id int,
+                   code varchar, value numeric, weight numeric, points numeric,
+                   trend varchar)
+                """,
+                company=company.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                rows=json.dumps(lines),
+            )
+        )
+        Score.invalidate_model()
+        Line.invalidate_model()
+        return score_ids
+
+    def _credit_apply_scores(self, score_by_partner):
         """Write score and effective grade on the partners, grouped by value so
         that the number of writes does not grow with the number of partners;
         grade changes are tracked in the chatter."""
         by_score = {}
         by_grade = {}
         for partner in self:
-            record = score_by_partner[partner.id]
-            by_score.setdefault(record.score, []).append(partner.id)
-            override = partner.credit_grade_override_id
-            grade = override or record.grade_id
+            score, computed_grade = score_by_partner[partner.id]
+            by_score.setdefault(score, []).append(partner.id)
+            grade = partner.credit_grade_override_id or computed_grade
             if grade != partner.credit_risk_grade_id:
                 first = not partner.credit_risk_grade_id
                 by_grade.setdefault((grade.id, first), []).append(partner.id)
