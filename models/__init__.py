@@ -1,3 +1,7 @@
+# Abstract models inherited by the models below are imported first.
+from . import credit_override_mixin
+
+# isort: split
 from . import (
     account_move,
     account_move_line,
@@ -11,7 +15,11 @@ from . import (
     credit_notice,
     credit_notice_line,
     credit_promise,
+    credit_risk_grade,
+    credit_risk_score,
+    credit_risk_score_line,
     res_company,
     res_config_settings,
     res_partner,
+    sale_order,
 )

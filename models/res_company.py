@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.risk_scoring import ScoringParams
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -29,6 +31,55 @@ class ResCompany(models.Model):
         "is committed after each batch.",
     )
 
+    # Credit limits, risk grades and blocking
+    credit_block_mode = fields.Selection(
+        [("warn", "Warn"), ("block", "Block")],
+        string="Credit Check",
+        default="warn",
+        required=True,
+        help="What happens when a sale order is confirmed or an invoice posted "
+        "for a customer on credit hold or over its credit limit: a logged "
+        "warning, or a block that only a Credit Manager can override.",
+    )
+    credit_risk_weight_days_late = fields.Float(
+        string="Weight: Days Beyond Terms", default=30.0
+    )
+    credit_risk_weight_trend = fields.Float(string="Weight: Trend", default=10.0)
+    credit_risk_weight_late_share = fields.Float(
+        string="Weight: Share Paid Late", default=20.0
+    )
+    credit_risk_weight_overdue_ratio = fields.Float(
+        string="Weight: Overdue Share", default=15.0
+    )
+    credit_risk_weight_limit_usage = fields.Float(
+        string="Weight: Exposure vs Limit", default=10.0
+    )
+    credit_risk_weight_relationship_age = fields.Float(
+        string="Weight: Relationship Age", default=5.0
+    )
+    credit_risk_weight_broken_promises = fields.Float(
+        string="Weight: Broken Promises", default=5.0
+    )
+    credit_risk_weight_open_disputes = fields.Float(
+        string="Weight: Open Disputes", default=5.0
+    )
+    credit_risk_days_late_full = fields.Integer(
+        string="Days Late for Full Penalty",
+        default=60,
+        help="Average days beyond terms at which the factor takes its whole weight.",
+    )
+    credit_risk_trend_tolerance = fields.Integer(
+        string="Trend Tolerance (Days)",
+        default=5,
+        help="Change of the average delay, recent vs older invoices, below which "
+        "the trend is stable.",
+    )
+    credit_risk_age_full_months = fields.Integer(
+        string="Established Customer After (Months)",
+        default=24,
+        help="Customers younger than this lose points for a short relationship.",
+    )
+
     @api.constrains("credit_default_scenario_id")
     def _check_credit_default_scenario_id(self):
         for company in self:
@@ -54,3 +105,20 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The dunning batch size must be at least 1.")
                 )
+
+    def _credit_scoring_params(self):
+        """Scoring weights and thresholds of this company for the calculator."""
+        self.ensure_one()
+        return ScoringParams(
+            weight_days_late=self.credit_risk_weight_days_late,
+            weight_trend=self.credit_risk_weight_trend,
+            weight_late_share=self.credit_risk_weight_late_share,
+            weight_overdue_ratio=self.credit_risk_weight_overdue_ratio,
+            weight_limit_usage=self.credit_risk_weight_limit_usage,
+            weight_relationship_age=self.credit_risk_weight_relationship_age,
+            weight_broken_promises=self.credit_risk_weight_broken_promises,
+            weight_open_disputes=self.credit_risk_weight_open_disputes,
+            days_late_full=self.credit_risk_days_late_full,
+            trend_tolerance=self.credit_risk_trend_tolerance,
+            age_full_months=self.credit_risk_age_full_months,
+        )

@@ -16,3 +16,40 @@ class ResConfigSettings(models.TransientModel):
     credit_dunning_batch_size = fields.Integer(
         related="company_id.credit_dunning_batch_size", readonly=False
     )
+
+    credit_block_mode = fields.Selection(
+        related="company_id.credit_block_mode", readonly=False
+    )
+    credit_risk_weight_days_late = fields.Float(
+        related="company_id.credit_risk_weight_days_late", readonly=False
+    )
+    credit_risk_weight_trend = fields.Float(
+        related="company_id.credit_risk_weight_trend", readonly=False
+    )
+    credit_risk_weight_late_share = fields.Float(
+        related="company_id.credit_risk_weight_late_share", readonly=False
+    )
+    credit_risk_weight_overdue_ratio = fields.Float(
+        related="company_id.credit_risk_weight_overdue_ratio", readonly=False
+    )
+    credit_risk_weight_limit_usage = fields.Float(
+        related="company_id.credit_risk_weight_limit_usage", readonly=False
+    )
+    credit_risk_weight_relationship_age = fields.Float(
+        related="company_id.credit_risk_weight_relationship_age", readonly=False
+    )
+    credit_risk_weight_broken_promises = fields.Float(
+        related="company_id.credit_risk_weight_broken_promises", readonly=False
+    )
+    credit_risk_weight_open_disputes = fields.Float(
+        related="company_id.credit_risk_weight_open_disputes", readonly=False
+    )
+    credit_risk_days_late_full = fields.Integer(
+        related="company_id.credit_risk_days_late_full", readonly=False
+    )
+    credit_risk_trend_tolerance = fields.Integer(
+        related="company_id.credit_risk_trend_tolerance", readonly=False
+    )
+    credit_risk_age_full_months = fields.Integer(
+        related="company_id.credit_risk_age_full_months", readonly=False
+    )

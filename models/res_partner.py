@@ -1,4 +1,21 @@
-from odoo import fields, models
+import json
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from stdnum.eu import vat as eu_vat
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, formatLang
+
+from ..tools.risk_scoring import PartnerStats, compute_score
+
+# Payments of invoices due in the last RECENT_DAYS are compared with older
+# ones to tell whether a customer's delays are worsening.
+RECENT_DAYS = 90
+HISTORY_MONTHS = 12
 
 
 class ResPartner(models.Model):
@@ -6,6 +23,7 @@ class ResPartner(models.Model):
 
     credit_collector_id = fields.Many2one(
         "res.users",
+        string="Credit Collector",
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Person in charge of collecting this customer's receivables.",
@@ -18,6 +36,99 @@ class ResPartner(models.Model):
         "('company_id', '=', current_company_id)]",
         help="Overrides the scenario chosen by grade, tag or company default.",
     )
+
+    # Credit: hold, risk score and grade, all per company.
+    credit_hold = fields.Boolean(
+        string="Credit Hold",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        help="Sale orders and invoices of a customer on hold are blocked or "
+        "warned, depending on the company's credit check.",
+    )
+    credit_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, copy=False, tracking=True
+    )
+    credit_risk_score = fields.Integer(
+        string="Risk Score",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="0 (worst) to 100 (best), from the customer's payment history.",
+    )
+    credit_risk_grade_id = fields.Many2one(
+        "credit.risk.grade",
+        string="Risk Grade",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Grade of the score, or the manual override while it lasts.",
+    )
+    credit_grade_override_id = fields.Many2one(
+        "credit.risk.grade",
+        string="Overriding Grade",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+    )
+    credit_grade_override_reason = fields.Char(
+        string="Override Reason", company_dependent=True, copy=False, readonly=True
+    )
+    credit_grade_override_date_end = fields.Date(
+        string="Override Until", company_dependent=True, copy=False, readonly=True
+    )
+    credit_risk_score_id = fields.Many2one(
+        "credit.risk.score", compute="_compute_credit_risk_score_id"
+    )
+    credit_risk_score_date = fields.Date(
+        string="Score Computed On", compute="_compute_credit_risk_score_id"
+    )
+    credit_risk_line_ids = fields.Many2many(
+        "credit.risk.score.line",
+        string="Risk Factors",
+        compute="_compute_credit_risk_score_id",
+    )
+    credit_risk_summary = fields.Char(
+        string="Main Risk Reasons", compute="_compute_credit_risk_score_id"
+    )
+    credit_exposure_receivable = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_credit_exposure",
+        help="Posted, unpaid receivables, net of unapplied payments and credit "
+        "notes, in the company currency.",
+    )
+    credit_exposure_draft = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_credit_exposure",
+        help="Draft customer invoices and credit notes not coming from a sale "
+        "order (those are counted with the orders).",
+    )
+    credit_exposure_order = fields.Monetary(
+        string="Orders to Invoice",
+        compute="_compute_credit_exposure",
+        help="Confirmed sale orders not invoiced yet, taxes included.",
+    )
+    credit_exposure = fields.Monetary(
+        string="Exposure", compute="_compute_credit_exposure"
+    )
+    credit_overdue = fields.Monetary(
+        string="Overdue", compute="_compute_credit_exposure"
+    )
+    credit_limit_effective = fields.Monetary(
+        string="Applicable Limit",
+        compute="_compute_credit_exposure",
+        help="The customer's credit limit, capped by the maximum of its risk grade.",
+    )
+    credit_available = fields.Monetary(
+        string="Available Credit", compute="_compute_credit_exposure"
+    )
+    credit_over_limit = fields.Boolean(
+        string="Over Credit Limit",
+        compute="_compute_credit_exposure",
+        search="_search_credit_over_limit",
+    )
+    credit_is_manager = fields.Boolean(compute="_compute_credit_is_manager")
     credit_level_id = fields.Many2one(
         "credit.dunning.level",
         string="Dunning Level",
@@ -69,6 +180,695 @@ class ResPartner(models.Model):
         "fixed recovery indemnity.",
     )
 
+    @api.depends_context("company")
+    def _compute_credit_risk_score_id(self):
+        partners = self.commercial_partner_id.filtered("id")
+        scores = self.env["credit.risk.score"].search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {score.partner_id.id: score for score in scores}
+        for partner in self:
+            score = by_partner.get(partner.commercial_partner_id.id, scores.browse())
+            partner.credit_risk_score_id = score
+            partner.credit_risk_score_date = score.date
+            partner.credit_risk_line_ids = score.line_ids
+            partner.credit_risk_summary = score.summary
+
+    @api.depends_context("company")
+    def _compute_credit_exposure(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id._origin
+        data = commercial._credit_exposure_data(company)
+        for partner in self:
+            commercial_partner = partner.commercial_partner_id._origin
+            values = data.get(commercial_partner.id, {})
+            receivable = values.get("receivable", 0.0)
+            draft = values.get("draft", 0.0)
+            order = values.get("order", 0.0)
+            exposure = company.currency_id.round(receivable + draft + order)
+            limit = commercial_partner._credit_get_limit()
+            partner.credit_exposure_receivable = receivable
+            partner.credit_exposure_draft = draft
+            partner.credit_exposure_order = order
+            partner.credit_exposure = exposure
+            partner.credit_overdue = values.get("overdue", 0.0)
+            partner.credit_limit_effective = limit
+            partner.credit_available = limit - exposure if limit else 0.0
+            partner.credit_over_limit = bool(limit) and (
+                company.currency_id.compare_amounts(exposure, limit) > 0
+            )
+
+    def _search_credit_over_limit(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Operation not supported."))
+        candidates = self.search([("customer_rank", ">", 0), ("parent_id", "=", False)])
+        over = candidates.filtered("credit_over_limit")
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", over.ids)]
+
+    @api.depends_context("uid")
+    def _compute_credit_is_manager(self):
+        is_manager = self.env.user.has_group("credit_collection.group_credit_manager")
+        for partner in self:
+            partner.credit_is_manager = is_manager
+
+    @api.constrains(
+        lambda self: [
+            name
+            for name in ("vat", "company_registry", "siret")
+            if name in self._fields
+        ]
+    )
+    def _check_credit_identity_numbers(self):
+        """SIREN / SIRET / VAT numbers on a customer's credit file must be
+        real numbers (checksums verified with python-stdnum)."""
+        for partner in self:
+            partner._credit_check_identity()
+
+    def _credit_check_identity(self):
+        self.ensure_one()
+        _ = self.env._
+        vat = (self.vat or "").replace(" ", "").upper()
+        if vat[:2].isalpha() and vat[:2] in eu_vat.MEMBER_STATES | {"EL"}:
+            if not eu_vat.is_valid(vat):
+                raise ValidationError(
+                    _(
+                        "The VAT number %(vat)s of %(partner)s is not valid.",
+                        vat=self.vat,
+                        partner=self.display_name,
+                    )
+                )
+        if self.country_id.code != "FR":
+            return
+        numbers = []
+        if "siret" in self._fields and self.siret:
+            numbers.append(self.siret)
+        if self.company_registry:
+            numbers.append(self.company_registry)
+        for number in numbers:
+            compact = number.replace(" ", "").replace(".", "")
+            valid = (
+                fr_siret.is_valid(compact)
+                if len(compact) == 14
+                else fr_siren.is_valid(compact)
+                if len(compact) == 9
+                else False
+            )
+            if not valid:
+                raise ValidationError(
+                    _(
+                        "%(number)s is neither a valid SIREN (9 digits) nor a valid "
+                        "SIRET (14 digits) number for %(partner)s.",
+                        number=number,
+                        partner=self.display_name,
+                    )
+                )
+
+    @api.constrains("credit_hold", "credit_hold_reason")
+    def _check_credit_hold_reason(self):
+        for partner in self:
+            if partner.credit_hold and not partner.credit_hold_reason:
+                raise ValidationError(
+                    self.env._(
+                        "Give the reason why %(partner)s is put on credit hold.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        if (
+            {"credit_hold", "credit_hold_reason"} & vals.keys()
+            and not self.env.su
+            and not self.env.user.has_group("credit_collection.group_credit_manager")
+        ):
+            raise AccessError(
+                self.env._("Only a Credit Manager can put a customer on credit hold.")
+            )
+        return super().write(vals)
+
+    def action_credit_compute_risk(self):
+        self.ensure_one()
+        self.commercial_partner_id._credit_compute_risk()
+        return True
+
+    def action_credit_remove_grade_override(self):
+        self.ensure_one()
+        if not self.env.user.has_group("credit_collection.group_credit_manager"):
+            raise AccessError(
+                self.env._("Only a Credit Manager can change a risk grade.")
+            )
+        partner = self.commercial_partner_id
+        partner.sudo().message_post(
+            body=self.env._(
+                "Risk grade override removed (%(company)s).",
+                company=self.env.company.name,
+            )
+        )
+        partner._credit_clear_grade_override()
+        partner._credit_compute_risk()
+        return True
+
+    # Public API for the other parts of the module (dunning engine...)
+    def _credit_set_hold(self, reason):
+        """Put these customers on credit hold in the current company."""
+        if not reason:
+            raise ValidationError(self.env._("A credit hold needs a reason."))
+        partners = self.commercial_partner_id
+        partners.sudo().write({"credit_hold": True, "credit_hold_reason": reason})
+        return True
+
+    def _credit_release_hold(self):
+        """Release the credit hold of these customers in the current company."""
+        partners = self.commercial_partner_id.filtered("credit_hold")
+        partners.sudo().write({"credit_hold": False, "credit_hold_reason": False})
+        return True
+
+    def _credit_get_limit(self):
+        """Credit limit that applies in the current company: the partner's (or
+        the company default) capped by the maximum of its grade; 0 = none."""
+        self.ensure_one()
+        limit = self.credit_limit or 0.0
+        cap = self.credit_risk_grade_id.max_credit_limit
+        if cap:
+            limit = min(limit, cap) if limit else cap
+        return limit
+
+    def _credit_exposure_data(self, company):
+        """Exposure of the commercial partners ``self`` in ``company``, in the
+        company currency: {partner_id: {receivable, overdue, draft, order}}.
+
+        A fixed number of queries whatever the number of partners (one per
+        foreign currency of open orders at most)."""
+        partner_ids = tuple(self.ids)
+        if not partner_ids:
+            return {}
+        self.env["account.move.line"].flush_model(
+            ["account_id", "amount_residual", "company_id", "parent_state"]
+            + ["partner_id", "reconciled", "date_maturity"]
+        )
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "company_id", "commercial_partner_id"]
+            + ["amount_total_signed"]
+        )
+        self.env["sale.order"].flush_model(["state", "company_id", "partner_id"])
+        self.env["sale.order.line"].flush_model(
+            ["untaxed_amount_to_invoice", "price_total", "price_subtotal"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        today = fields.Date.context_today(self)
+        currency = company.currency_id
+        result = {}
+
+        def values(partner_id):
+            return result.setdefault(
+                partner_id,
+                {"receivable": 0.0, "overdue": 0.0, "draft": 0.0, "order": 0.0},
+            )
+
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.commercial_partner_id,
+                   SUM(aml.amount_residual),
+                   SUM(aml.amount_residual) FILTER (
+                       WHERE aml.date_maturity < %(today)s
+                         AND aml.amount_residual > 0)
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN res_partner p ON p.id = aml.partner_id
+             WHERE acc.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.reconciled IS NOT TRUE
+               AND aml.company_id = %(company)s
+               AND p.commercial_partner_id IN %(partners)s
+          GROUP BY p.commercial_partner_id
+                """,
+                today=today,
+                company=company.id,
+                partners=partner_ids,
+            )
+        )
+        for partner_id, receivable, overdue in rows:
+            values(partner_id).update(
+                receivable=currency.round(receivable or 0.0),
+                overdue=currency.round(overdue or 0.0),
+            )
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT m.commercial_partner_id, SUM(m.amount_total_signed)
+              FROM account_move m
+             WHERE m.state = 'draft'
+               AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.company_id = %(company)s
+               AND m.commercial_partner_id IN %(partners)s
+               AND NOT EXISTS (
+                   SELECT 1
+                     FROM account_move_line aml
+                     JOIN sale_order_line_invoice_rel rel
+                       ON rel.invoice_line_id = aml.id
+                    WHERE aml.move_id = m.id)
+          GROUP BY m.commercial_partner_id
+                """,
+                company=company.id,
+                partners=partner_ids,
+            )
+        )
+        for partner_id, amount in rows:
+            values(partner_id)["draft"] = currency.round(amount or 0.0)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.commercial_partner_id, so.currency_id,
+                   SUM(CASE WHEN sol.price_subtotal <> 0
+                            THEN sol.untaxed_amount_to_invoice
+                                 * sol.price_total / sol.price_subtotal
+                            ELSE sol.untaxed_amount_to_invoice END)
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.state = 'sale'
+               AND so.company_id = %(company)s
+               AND p.commercial_partner_id IN %(partners)s
+          GROUP BY p.commercial_partner_id, so.currency_id
+                """,
+                company=company.id,
+                partners=partner_ids,
+            )
+        )
+        rates = {}
+        for partner_id, currency_id, amount in rows:
+            if currency_id not in rates:
+                rates[currency_id] = self.env["res.currency"]._get_conversion_rate(
+                    self.env["res.currency"].browse(currency_id),
+                    currency,
+                    company,
+                    today,
+                )
+            amount = currency.round(max(amount or 0.0, 0.0) * rates[currency_id])
+            values(partner_id)["order"] += amount
+        return result
+
+    def _credit_payment_stats(self, company):
+        """Payment behaviour over the last 12 months of the commercial partners
+        ``self`` in ``company``, in one query:
+        {partner_id: (count, late count, avg days late, recent avg, older avg)}.
+
+        An invoice paid after its due date (or still open past it) is late by
+        the days between the due date and the last reconciliation (or today)."""
+        if not self.ids:
+            return {}
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH due AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       aml.date_maturity AS date_due,
+                       GREATEST(0, COALESCE(
+                           CASE WHEN aml.reconciled THEN (
+                               SELECT MAX(apr.max_date)
+                                 FROM account_partial_reconcile apr
+                                WHERE apr.debit_move_id = aml.id)
+                           END, %(today)s) - aml.date_maturity) AS days_late
+                  FROM account_move_line aml
+                  JOIN account_move m ON m.id = aml.move_id
+                  JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                 WHERE acc.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND m.move_type = 'out_invoice'
+                   AND aml.balance > 0
+                   AND aml.company_id = %(company)s
+                   AND aml.date_maturity > %(start)s
+                   AND aml.date_maturity <= %(today)s
+                   AND p.commercial_partner_id IN %(partners)s
+            )
+            SELECT partner_id,
+                   COUNT(*),
+                   COUNT(*) FILTER (WHERE days_late > 0),
+                   AVG(days_late),
+                   AVG(days_late) FILTER (WHERE date_due > %(recent)s),
+                   AVG(days_late) FILTER (WHERE date_due <= %(recent)s)
+              FROM due
+          GROUP BY partner_id
+                """,
+                today=today,
+                start=today - relativedelta(months=HISTORY_MONTHS),
+                recent=today - timedelta(days=RECENT_DAYS),
+                company=company.id,
+                partners=tuple(self.ids),
+            )
+        )
+        return {
+            partner_id: (
+                count,
+                late,
+                float(avg or 0.0),
+                None if recent is None else float(recent),
+                None if older is None else float(older),
+            )
+            for partner_id, count, late, avg, recent, older in rows
+        }
+
+    # Hooks for promises and disputes (other parts of the module extend them)
+    def _credit_risk_broken_promises(self, company):
+        """Number of promises to pay broken in the last 12 months, per
+        commercial partner id."""
+        since = fields.Date.context_today(self) - relativedelta(months=HISTORY_MONTHS)
+        groups = (
+            self.env["credit.promise"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "broken"),
+                    ("promise_date", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.commercial_partner_id.id: count for partner, count in groups}
+
+    def _credit_risk_open_disputes(self, company):
+        """Number of open disputes per commercial partner id."""
+        groups = (
+            self.env["credit.dispute"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "open"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
+
+    def _credit_compute_risk(self):
+        """Recompute the risk score, factors and grade of the commercial
+        partners ``self`` in the current company, set-based."""
+        company = self.env.company
+        partners = self.commercial_partner_id.filtered("id")
+        if not partners:
+            return
+        today = fields.Date.context_today(self)
+        exposure = partners._credit_exposure_data(company)
+        payments = partners._credit_payment_stats(company)
+        promises = partners._credit_risk_broken_promises(company)
+        disputes = partners._credit_risk_open_disputes(company)
+        first_invoices = dict(
+            self.env["account.move"]._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                ],
+                ["commercial_partner_id"],
+                ["invoice_date:min"],
+            )
+        )
+        params = company._credit_scoring_params()
+        grades = self.env["credit.risk.grade"]
+        grade_map = grades._get_grade_map(company)
+        partners._credit_expire_grade_overrides()
+        results = {}
+        for partner in partners:
+            money = exposure.get(partner.id, {})
+            count, late, avg, recent, older = payments.get(
+                partner.id, (0, 0, 0.0, None, None)
+            )
+            first_date = first_invoices.get(partner)
+            age = relativedelta(today, first_date) if first_date else None
+            total = sum(money.get(k, 0.0) for k in ("receivable", "draft", "order"))
+            stats = PartnerStats(
+                invoice_count=count,
+                late_count=late,
+                avg_days_late=avg,
+                recent_avg_days_late=recent,
+                older_avg_days_late=older,
+                receivable=money.get("receivable", 0.0),
+                overdue=money.get("overdue", 0.0),
+                exposure=total,
+                credit_limit=partner.credit_limit or 0.0,
+                age_months=age.years * 12 + age.months if age else 0,
+                broken_promises=promises.get(partner.id, 0),
+                open_disputes=disputes.get(partner.id, 0),
+            )
+            score, factors = compute_score(stats, params)
+            results[partner] = (score, factors, total)
+        self._credit_store_scores(company, today, results, grades, grade_map)
+        partners._credit_apply_scores(
+            {
+                partner.id: (score, grades._grade_for_score(grade_map, score))
+                for partner, (score, _factors, _total) in results.items()
+            }
+        )
+
+    @api.model
+    def _credit_store_scores(self, company, today, results, grades, grade_map):
+        """Upsert the scores and replace their factor lines in three queries,
+        whatever the number of partners. Returns {partner_id: score id}."""
+        Score = self.env["credit.risk.score"]
+        Line = self.env["credit.risk.score.line"]
+        Score.flush_model()
+        Line.flush_model()
+        rows = [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "date": today.isoformat(),
+                "score": score,
+                "grade_id": grades._grade_for_score(grade_map, score).id or None,
+                "exposure": total,
+            }
+            for partner, (score, _factors, total) in results.items()
+        ]
+        score_ids = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+            INSERT INTO credit_risk_score (partner_id, company_id, date, score,
+                   grade_id, exposure, create_uid, write_uid, create_date,
+                   write_date)
+            SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
+                   r.exposure, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
+                   company_id int, date date, score int, grade_id int,
+                   exposure numeric)
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET date = EXCLUDED.date, score = EXCLUDED.score,
+                   grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+         RETURNING partner_id, id
+                    """,
+                    uid=self.env.uid,
+                    now=fields.Datetime.now(),
+                    rows=json.dumps(rows),
+                )
+            )
+        )
+        lines = [
+            dict(factor, score_id=score_ids[partner.id], trend=factor["trend"] or None)
+            for partner, (_score, factors, _total) in results.items()
+            for factor in factors
+        ]
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM credit_risk_score_line WHERE score_id = ANY(%s)",
+                list(score_ids.values()),
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO credit_risk_score_line (score_id, company_id, code, value,
+                   weight, points, trend, create_uid, write_uid, create_date,
+                   write_date)
+            SELECT r.score_id, %(company)s, r.code, r.value, r.weight, r.points,
+                   r.trend, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(score_id int,
+                   code varchar, value numeric, weight numeric, points numeric,
+                   trend varchar)
+                """,
+                company=company.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                rows=json.dumps(lines),
+            )
+        )
+        Score.invalidate_model()
+        Line.invalidate_model()
+        return score_ids
+
+    def _credit_apply_scores(self, score_by_partner):
+        """Write score and effective grade on the partners, grouped by value so
+        that the number of writes does not grow with the number of partners;
+        grade changes are tracked in the chatter."""
+        by_score = {}
+        by_grade = {}
+        for partner in self:
+            score, computed_grade = score_by_partner[partner.id]
+            by_score.setdefault(score, []).append(partner.id)
+            grade = partner.credit_grade_override_id or computed_grade
+            if grade != partner.credit_risk_grade_id:
+                first = not partner.credit_risk_grade_id
+                by_grade.setdefault((grade.id, first), []).append(partner.id)
+        Partner = self.sudo()
+        for score, ids in by_score.items():
+            Partner.browse(ids).with_context(tracking_disable=True).write(
+                {"credit_risk_score": score}
+            )
+        for (grade_id, first), ids in by_grade.items():
+            # The first grade a customer gets is not a change worth a message.
+            Partner.browse(ids).with_context(tracking_disable=first).write(
+                {"credit_risk_grade_id": grade_id}
+            )
+
+    def _credit_expire_grade_overrides(self):
+        """Drop the grade overrides of ``self`` that ended before today."""
+        today = fields.Date.context_today(self)
+        expired = self.filtered(
+            lambda p: p.credit_grade_override_id
+            and p.credit_grade_override_date_end
+            and p.credit_grade_override_date_end < today
+        )
+        for partner in expired:
+            partner.sudo().message_post(
+                body=self.env._(
+                    "The override of the risk grade to %(grade)s ended on %(date)s "
+                    "(%(company)s).",
+                    grade=partner.credit_grade_override_id.display_name,
+                    date=partner.credit_grade_override_date_end,
+                    company=self.env.company.name,
+                )
+            )
+        expired._credit_clear_grade_override()
+        return expired
+
+    def _credit_clear_grade_override(self):
+        self.sudo().write(
+            {
+                "credit_grade_override_id": False,
+                "credit_grade_override_reason": False,
+                "credit_grade_override_date_end": False,
+            }
+        )
+
+    @api.model
+    def _credit_risk_batch_size(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("credit_collection.risk_batch_size", 1000)
+        )
+
+    @api.model
+    def _credit_partners_to_score_query(self, company, today):
+        """Commercial customers invoiced in ``company`` whose score was not
+        computed today."""
+        return SQL(
+            """
+            SELECT DISTINCT m.commercial_partner_id
+              FROM account_move m
+             WHERE m.company_id = %(company)s
+               AND m.move_type = 'out_invoice'
+               AND m.state = 'posted'
+               AND NOT EXISTS (
+                   SELECT 1 FROM credit_risk_score s
+                    WHERE s.partner_id = m.commercial_partner_id
+                      AND s.company_id = %(company)s
+                      AND s.date >= %(today)s)
+            """,
+            company=company.id,
+            today=today,
+        )
+
+    @api.model
+    def _cron_credit_compute_risk(self):
+        """Nightly: recompute scores and grades, one bounded batch per call;
+        the cron framework commits and calls again while work remains."""
+        self = self.sudo()
+        self.env["account.move"].flush_model()
+        self.env["credit.risk.score"].flush_model()
+        batch_size = self._credit_risk_batch_size()
+        companies = self.env["res.company"].search([])
+        done = 0
+        remaining = 0
+        for company in companies:
+            today = fields.Date.context_today(self.with_company(company))
+            ids = [
+                row[0]
+                for row in self.env.execute_query(
+                    self._credit_partners_to_score_query(company, today)
+                )
+            ]
+            if not done and ids:
+                batch = self.with_company(company).browse(ids[:batch_size])
+                batch._credit_compute_risk()
+                done = len(batch)
+                remaining += len(ids) - done
+            else:
+                remaining += len(ids)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done, remaining
+
+    def _credit_check_message(self, amount=0.0):
+        """Problems a new document of ``amount`` (company currency) raises for
+        this customer in the current company: a list of sentences, empty when
+        the customer may get more credit."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        company = self.env.company
+        currency = company.currency_id
+        problems = []
+        if partner.credit_hold:
+            problems.append(
+                self.env._(
+                    "%(partner)s is on credit hold: %(reason)s",
+                    partner=partner.display_name,
+                    reason=partner.credit_hold_reason or "",
+                )
+            )
+        limit = partner._credit_get_limit() if company.account_use_credit_limit else 0
+        projected = partner.credit_exposure + amount
+        if limit and currency.compare_amounts(projected, limit) > 0:
+            problems.append(
+                self.env._(
+                    "%(partner)s would exceed its credit limit of %(limit)s: "
+                    "exposure %(exposure)s, overdue %(overdue)s.",
+                    partner=partner.display_name,
+                    limit=formatLang(self.env, limit, currency_obj=currency),
+                    exposure=formatLang(self.env, projected, currency_obj=currency),
+                    overdue=formatLang(
+                        self.env, partner.credit_overdue, currency_obj=currency
+                    ),
+                )
+            )
+        elif problems:
+            problems.append(
+                self.env._(
+                    "Limit %(limit)s, exposure %(exposure)s, overdue %(overdue)s.",
+                    limit=formatLang(self.env, limit, currency_obj=currency),
+                    exposure=formatLang(self.env, projected, currency_obj=currency),
+                    overdue=formatLang(
+                        self.env, partner.credit_overdue, currency_obj=currency
+                    ),
+                )
+            )
+        return problems
+
     def _compute_credit_counts(self):
         def count(model):
             return dict(
@@ -112,9 +912,10 @@ class ResPartner(models.Model):
         return action
 
     def _credit_grade_scenario(self):
-        """The dunning scenario of the customer's risk grade, if any."""
+        """The dunning scenario of the customer's risk grade (in the current
+        company), if any."""
         self.ensure_one()
-        return self.env["credit.dunning.scenario"]
+        return self.credit_risk_grade_id.scenario_id
 
     def _credit_resolve_scenarios(self, company):
         """Scenario of each customer in ``company``: its own, else its risk

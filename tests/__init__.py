@@ -1,4 +1,7 @@
 from . import (
+    test_credit_blocking,
+    test_credit_exposure,
+    test_credit_risk_score,
     test_demo_data,
     test_dunning,
     test_interest_invoicing,

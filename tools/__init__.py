@@ -1,1 +1,1 @@
-from . import late_interest, recovery_indemnity
+from . import late_interest, recovery_indemnity, risk_scoring

@@ -1,1 +1,6 @@
-from . import credit_dunning_preview, credit_dunning_preview_line
+from . import (
+    credit_dunning_preview,
+    credit_dunning_preview_line,
+    credit_grade_override_wizard,
+    credit_override_wizard,
+)

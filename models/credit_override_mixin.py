@@ -1,0 +1,129 @@
+from odoo import fields, models
+from odoo.exceptions import RedirectWarning, UserError
+
+
+class CreditOverrideMixin(models.AbstractModel):
+    """Credit check of a document (sale order, invoice) at confirmation, and
+    the trace of a Credit Manager's override."""
+
+    _name = "credit.override.mixin"
+    _description = "Credit Check Override"
+
+    credit_override_user_id = fields.Many2one(
+        "res.users", string="Credit Override By", readonly=True, copy=False
+    )
+    credit_override_date = fields.Datetime(readonly=True, copy=False)
+    credit_override_reason = fields.Char(readonly=True, copy=False)
+    credit_override_amount = fields.Float(
+        string="Credit Override Amount",
+        readonly=True,
+        copy=False,
+        help="Total of the document when the override was approved; a larger "
+        "total needs a new approval.",
+    )
+
+    def _credit_check_amount(self):
+        """Amount this document adds to the customer's exposure, in the
+        company currency."""
+        raise NotImplementedError()
+
+    def _credit_check_extra_problems(self):
+        """Problems that always block, whatever the company's credit check."""
+        return []
+
+    def _credit_is_overridden(self):
+        self.ensure_one()
+        return bool(self.credit_override_user_id) and (
+            self.currency_id.compare_amounts(
+                self.amount_total, self.credit_override_amount
+            )
+            <= 0
+        )
+
+    def _credit_get_problems(self):
+        """(problems, blocking) for this document, in its company."""
+        self.ensure_one()
+        document = self.with_company(self.company_id)
+        partner = document.partner_id.commercial_partner_id
+        problems = partner._credit_check_message(document._credit_check_amount())
+        blocking = document.company_id.credit_block_mode == "block" and problems
+        extra = document._credit_check_extra_problems()
+        return problems + extra, bool(blocking or extra)
+
+    def _credit_check(self):
+        """Block (or warn about) documents of customers on hold, over their
+        limit or that must prepay, unless a Credit Manager approved them."""
+        for document in self:
+            if document._credit_is_overridden():
+                continue
+            problems, blocking = document._credit_get_problems()
+            if not problems:
+                continue
+            message = "\n".join(problems)
+            if not blocking:
+                document.message_post(
+                    body=self.env._(
+                        "Credit warning: %(message)s",
+                        message=message,
+                    )
+                )
+                continue
+            if self.env.user.has_group("credit_collection.group_credit_manager"):
+                raise RedirectWarning(
+                    message,
+                    document._credit_override_wizard_action(message),
+                    self.env._("Approve an Override"),
+                )
+            raise UserError(
+                message
+                + "\n"
+                + self.env._("Ask a Credit Manager to approve an override.")
+            )
+
+    def _credit_override_wizard_action(self, message):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Credit Override"),
+            "res_model": "credit.override.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_res_model": self._name,
+                "default_res_id": self.id,
+                "default_message": message,
+            },
+        }
+
+    def action_credit_override(self):
+        self.ensure_one()
+        problems = self._credit_get_problems()[0]
+        return self._credit_override_wizard_action("\n".join(problems))
+
+    def _credit_approve_override(self, reason):
+        """Record a Credit Manager's approval on the document and its
+        customer, then confirm the document."""
+        self.ensure_one()
+        if not self.env.user.has_group("credit_collection.group_credit_manager"):
+            raise UserError(
+                self.env._("Only a Credit Manager can approve a credit override.")
+            )
+        if not reason:
+            raise UserError(self.env._("Give the reason of the credit override."))
+        self.write(
+            {
+                "credit_override_user_id": self.env.uid,
+                "credit_override_date": fields.Datetime.now(),
+                "credit_override_reason": reason,
+                "credit_override_amount": self.amount_total,
+            }
+        )
+        body = self.env._(
+            "Credit override of %(document)s approved by %(user)s: %(reason)s",
+            document=self.display_name,
+            user=self.env.user.name,
+            reason=reason,
+        )
+        self.message_post(body=body)
+        self.partner_id.commercial_partner_id.sudo().message_post(body=body)

@@ -1,0 +1,84 @@
+from odoo import api, fields, models
+
+FACTOR_SELECTION = [
+    ("days_late", "Days beyond terms"),
+    ("trend", "Trend of delays"),
+    ("late_share", "Invoices paid late"),
+    ("overdue_ratio", "Overdue share of receivables"),
+    ("limit_usage", "Exposure vs credit limit"),
+    ("relationship_age", "Age of the relationship"),
+    ("broken_promises", "Broken promises"),
+    ("open_disputes", "Open disputes"),
+]
+
+
+class CreditRiskScoreLine(models.Model):
+    """One factor of a risk score: its measured value, its weight and the
+    points it took away, read as a sentence."""
+
+    _name = "credit.risk.score.line"
+    _description = "Credit Risk Score Factor"
+    _order = "points desc, id"
+
+    score_id = fields.Many2one(
+        "credit.risk.score", required=True, ondelete="cascade", index=True
+    )
+    partner_id = fields.Many2one(related="score_id.partner_id")
+    company_id = fields.Many2one(related="score_id.company_id", store=True)
+    code = fields.Selection(FACTOR_SELECTION, string="Factor", required=True)
+    value = fields.Float(digits=(16, 2))
+    weight = fields.Float(digits=(16, 2))
+    points = fields.Float(
+        string="Points Lost", digits=(16, 2), help="Points taken from 100."
+    )
+    trend = fields.Selection(
+        [
+            ("improving", "improving"),
+            ("stable", "stable"),
+            ("worsening", "worsening"),
+        ]
+    )
+    reason = fields.Char(compute="_compute_reason")
+
+    @api.depends_context("lang")
+    @api.depends("code", "value", "trend")
+    def _compute_reason(self):
+        trends = dict(self._fields["trend"]._description_selection(self.env))
+        for line in self:
+            line.reason = line._get_reason(trends)
+
+    def _get_reason(self, trends):
+        _ = self.env._
+        value = self.value
+        number = round(value)
+        if self.code == "days_late":
+            if not value:
+                return _("Pays on time")
+            return _(
+                "Paid %(days)s days late on average, %(trend)s",
+                days=number,
+                trend=trends.get(self.trend or "stable"),
+            )
+        if self.code == "trend":
+            if value > 0:
+                return _("Recent payments %(days)s days later than before", days=number)
+            if value < 0:
+                return _(
+                    "Recent payments %(days)s days earlier than before", days=-number
+                )
+            return _("Payment delays are stable")
+        if self.code == "late_share":
+            return _("%(percent)s%% of invoices paid late", percent=number)
+        if self.code == "overdue_ratio":
+            return _("%(percent)s%% of open receivables overdue", percent=number)
+        if self.code == "limit_usage":
+            if not value:
+                return _("No exposure against a credit limit")
+            return _("Exposure at %(percent)s%% of the credit limit", percent=number)
+        if self.code == "relationship_age":
+            return _("Customer for %(months)s months", months=number)
+        if self.code == "broken_promises":
+            return _("%(count)s broken promises in 12 months", count=number)
+        if self.code == "open_disputes":
+            return _("%(count)s open disputes", count=number)
+        return ""

@@ -1,0 +1,40 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "credit.override.mixin"]
+
+    def _credit_check_amount(self):
+        self.ensure_one()
+        return self.company_id.currency_id.round(
+            self.amount_total / (self.currency_rate or 1.0)
+        )
+
+    def _credit_check_extra_problems(self):
+        self.ensure_one()
+        grade = self.partner_id.commercial_partner_id.credit_risk_grade_id
+        if grade.prepayment_required:
+            return [
+                self.env._(
+                    "Customers graded %(grade)s must pay before their order is "
+                    "confirmed.",
+                    grade=grade.display_name,
+                )
+            ]
+        return []
+
+    def _credit_is_paid(self):
+        self.ensure_one()
+        return self.currency_id.compare_amounts(
+            self.amount_paid, self.amount_total
+        ) >= 0 and not self.currency_id.is_zero(self.amount_total)
+
+    def action_confirm(self):
+        # A paid order carries no credit risk (online payment confirms it).
+        self.filtered(lambda order: not order._credit_is_paid())._credit_check()
+        return super().action_confirm()
+
+    def _credit_approve_and_confirm(self, reason):
+        self._credit_approve_override(reason)
+        return self.action_confirm()
