@@ -31,27 +31,17 @@ PAY_DELAY = {
 }
 
 
-def _setup_company(env, name, country_code):
-    """A company with a chart of accounts, in EUR, and the accounts and
-    journals the generator books on."""
+def _setup_company(env, name):
+    """A company with the generic chart of accounts, in EUR, and the accounts
+    and journals the generator books on. No country: a country makes Odoo
+    install and load its localisation at commit time."""
     company = env["res.company"].create(
-        {
-            "name": name,
-            "country_id": env.ref(f"base.{country_code}").id,
-            "currency_id": env.ref("base.EUR").id,
-        }
+        {"name": name, "currency_id": env.ref("base.EUR").id}
     )
     env.user.company_ids |= company
-    chart = (
-        "fr"
-        if country_code == "fr"
-        and "fr" in env["account.chart.template"]._get_chart_template_mapping()
-        and env["ir.module.module"].search_count(
-            [("name", "=", "l10n_fr_account"), ("state", "=", "installed")]
-        )
-        else "generic_coa"
+    env["account.chart.template"].try_loading(
+        "generic_coa", company, install_demo=False
     )
-    env["account.chart.template"].try_loading(chart, company, install_demo=False)
     company.currency_id = env.ref("base.EUR")
     Account = env["account.account"].with_company(company)
     Journal = env["account.journal"].with_company(company)
@@ -98,9 +88,34 @@ def setup_companies(env):
     usd = env.ref("base.USD")
     usd.active = True
     setups = [
-        _setup_company(env, "Bench France SAS", "fr"),
-        _setup_company(env, "Bench Deutschland GmbH", "de"),
+        _setup_company(env, "Bench France SAS"),
+        _setup_company(env, "Bench Deutschland GmbH"),
     ]
+    # Three automatic email levels, the same policy OCA's run gets.
+    scenario = env["credit.dunning.scenario"].create(
+        {
+            "name": "Bench 3 levels",
+            "send_window": "always",
+            "level_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": name,
+                        "days_offset": days,
+                        "email_template_id": env.ref(
+                            f"credit_collection.mail_template_notice_{template}"
+                        ).id,
+                    },
+                )
+                for name, days, template in (
+                    ("First", 7, "reminder"),
+                    ("Second", 20, "second"),
+                    ("Formal", 35, "formal"),
+                )
+            ],
+        }
+    )
     for setup in setups:
         env["res.currency.rate"].create(
             {
@@ -110,9 +125,7 @@ def setup_companies(env):
                 "rate": 1.1,
             }
         )
-        setup["company"].credit_default_scenario_id = env.ref(
-            "credit_collection.scenario_standard_b2b"
-        )
+        setup["company"].credit_default_scenario_id = scenario
     env.flush_all()
     return setups
 
