@@ -348,7 +348,10 @@ class CreditDunningRun(models.Model):
             lambda notice: notice.level_id.validation_required
         )
         to_validate.write({"state": "to_validate"})
-        (notices - to_validate)._credit_execute()
+        # Emails are rendered by their own job right after the run.
+        (notices - to_validate).with_context(credit_defer_email=True)._credit_execute()
+        if notices - to_validate:
+            self.env.ref("credit_collection.ir_cron_send_notice_emails")._trigger()
         return notices
 
     @api.model

@@ -94,6 +94,13 @@ class CreditNotice(models.Model):
         "carried this notice.",
     )
     failure_reason = fields.Text(readonly=True, copy=False)
+    email_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The daily run decided this email; the email job renders and "
+        "queues it right after, in batches.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Collector",
@@ -258,8 +265,11 @@ class CreditNotice(models.Model):
     def _credit_send(self, level):
         """Send notices that all have ``level``."""
         summaries = {notice.id: [] for notice in self}
+        defer_email = self.env.context.get("credit_defer_email")
         if level.send_email:
-            self._credit_send_emails(level)
+            self._credit_check_email(level)
+            if not defer_email:
+                self._credit_send_emails(level)
             for notice in self:
                 summaries[notice.id].append(self.env._("email queued"))
         if level.print_letter:
@@ -285,12 +295,13 @@ class CreditNotice(models.Model):
                     "channel_summary": summary,
                     "failure_reason": False,
                     "letter_to_print": level.print_letter,
+                    "email_pending": bool(level.send_email and defer_email),
                 }
             )
 
-    def _credit_send_emails(self, level):
-        template = level.email_template_id
-        if not template:
+    def _credit_check_email(self, level):
+        """A notice that cannot be emailed fails at once, with the reason."""
+        if not level.email_template_id:
             raise UserError(
                 self.env._(
                     "The level %(level)s sends an email but has no email template.",
@@ -305,6 +316,10 @@ class CreditNotice(models.Model):
                         partner=notice.contact_id.display_name,
                     )
                 )
+
+    def _credit_send_emails(self, level):
+        """Render the level's email for these notices and queue it."""
+        template = level.email_template_id
         layout = "mail.mail_notification_light"
         with_attachments = self.browse()
         if level.attach_invoices or level.attach_letter:
@@ -441,6 +456,30 @@ class CreditNotice(models.Model):
                         notice=notice.name,
                     )
                 )
+
+    @api.model
+    def _cron_send_pending_emails(self, batch_size=200):
+        """Render and queue the emails the daily run decided, one batch per
+        call: rendering is the costly part of a reminder, so it runs apart
+        from the run's decisions and commits its own progress. Returns the
+        number of emails still to render."""
+        pending = self.search([("email_pending", "=", True)], limit=batch_size)
+        for level in pending.level_id:
+            notices = pending.filtered(lambda notice, lvl=level: notice.level_id == lvl)
+            try:
+                with self.env.cr.savepoint():
+                    notices._credit_send_emails(level)
+            except UserError:
+                for notice in notices:
+                    try:
+                        with self.env.cr.savepoint():
+                            notice._credit_send_emails(level)
+                    except UserError as error:
+                        notice._credit_mark_failed(str(error))
+        pending.email_pending = False
+        remaining = self.search_count([("email_pending", "=", True)])
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+        return remaining
 
     # ------------------------------------------------------------------
     # Settlement
