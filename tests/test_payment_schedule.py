@@ -44,7 +44,12 @@ class TestPaymentScheduleCalculator(BaseCase):
         schedule = ps.compute_schedule(400, date(2026, 1, 31), count=4)
         self.assertEqual(
             self.dates(schedule),
-            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)],
+            [
+                date(2026, 1, 31),
+                date(2026, 2, 28),
+                date(2026, 3, 31),
+                date(2026, 4, 30),
+            ],
         )
         leap = ps.compute_schedule(300, date(2028, 1, 31), count=3)
         self.assertEqual(
@@ -176,6 +181,8 @@ class TestPaymentScheduleCalculator(BaseCase):
                 if D(total) < D("0.01") * count:
                     continue
                 with self.subTest(total=total, count=count):
-                    schedule = ps.compute_schedule(total, date(2026, 1, 31), count=count)
+                    schedule = ps.compute_schedule(
+                        total, date(2026, 1, 31), count=count
+                    )
                     self.assertEqual(sum(self.amounts(schedule)), D(total))
                     self.assertTrue(all(a > 0 for a in self.amounts(schedule)))

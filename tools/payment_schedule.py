@@ -98,6 +98,32 @@ def interest_for(financed, start_date, dates, annual_rate, rounding):
     return round_amount(total, rounding)
 
 
+def _check_terms(
+    principal, first_date, frequency, interval_days, down_payment, rate, fee, start_date
+):
+    """Raise ScheduleError on terms no schedule can have."""
+    if frequency not in FREQUENCIES:
+        raise ScheduleError("frequency", frequency=frequency)
+    if frequency == "days" and (not interval_days or interval_days < 1):
+        raise ScheduleError("interval", interval=interval_days)
+    if principal <= 0:
+        raise ScheduleError("principal", principal=principal)
+    if not first_date:
+        raise ScheduleError("first_date")
+    if first_date < start_date:
+        raise ScheduleError("first_date_past", first_date=first_date, start=start_date)
+    if down_payment < 0:
+        raise ScheduleError("down_payment_negative", down_payment=down_payment)
+    if down_payment >= principal:
+        raise ScheduleError(
+            "down_payment_too_high", down_payment=down_payment, principal=principal
+        )
+    if rate < 0:
+        raise ScheduleError("rate", rate=rate)
+    if fee < 0:
+        raise ScheduleError("fee", fee=fee)
+
+
 def compute_schedule(
     principal,
     first_date,
@@ -128,33 +154,25 @@ def compute_schedule(
     fee = to_decimal(fee)
     rate = to_decimal(annual_rate)
     start_date = start_date or first_date
-    if frequency not in FREQUENCIES:
-        raise ScheduleError("frequency", frequency=frequency)
-    if frequency == "days" and (not interval_days or interval_days < 1):
-        raise ScheduleError("interval", interval=interval_days)
-    if principal <= 0:
-        raise ScheduleError("principal", principal=principal)
-    if not first_date:
-        raise ScheduleError("first_date")
-    if first_date < start_date:
-        raise ScheduleError("first_date_past", first_date=first_date, start=start_date)
-    if down_payment < 0:
-        raise ScheduleError("down_payment_negative", down_payment=down_payment)
-    if down_payment >= principal:
-        raise ScheduleError(
-            "down_payment_too_high", down_payment=down_payment, principal=principal
-        )
-    if rate < 0:
-        raise ScheduleError("rate", rate=rate)
-    if fee < 0:
-        raise ScheduleError("fee", fee=fee)
+    _check_terms(
+        principal,
+        first_date,
+        frequency,
+        interval_days,
+        down_payment,
+        rate,
+        fee,
+        start_date,
+    )
     if (count is None) == (installment_amount is None):
         raise ScheduleError("count_or_amount")
     down_payment = round_amount(down_payment, rounding)
     financed = principal - down_payment
 
     def dates(number):
-        return [due_date(first_date, i, frequency, interval_days) for i in range(number)]
+        return [
+            due_date(first_date, i, frequency, interval_days) for i in range(number)
+        ]
 
     if count is not None:
         if count < 1:
