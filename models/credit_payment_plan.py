@@ -148,6 +148,12 @@ class CreditPaymentPlan(models.Model):
         help="More installments than the customer's risk grade allows: a "
         "Credit Manager approved it.",
     )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Recipient",
+        compute="_compute_contact_id",
+        help="The customer's invoicing contact, who receives the plan.",
+    )
     note = fields.Text()
 
     _sql_constraints = [
@@ -172,6 +178,13 @@ class CreditPaymentPlan(models.Model):
             plan.progress = 100.0 * paid / total if total else 0.0
             unpaid = installments.filtered(lambda i: i.state in ("open", "late"))
             plan.next_due_date = min(unpaid.mapped("date_due"), default=False)
+
+    @api.depends("partner_id")
+    def _compute_contact_id(self):
+        for plan in self:
+            plan.contact_id = (
+                plan.partner_id._credit_contact() if plan.partner_id else False
+            )
 
     @api.constrains("move_ids", "partner_id", "company_id", "state")
     def _check_moves(self):
@@ -371,6 +384,11 @@ class CreditPaymentPlan(models.Model):
         schedule = self._credit_compute_schedule(moves, params)
         exceeds = self._credit_check_grade_limit(partner, company, schedule.count)
         currency = moves.currency_id[:1]
+        collector = self.env.user
+        if source == "portal":
+            collector = partner.with_company(company)._credit_collector()
+            if collector.share:
+                collector = company.credit_fallback_user_id
         plan = self.create(
             {
                 "company_id": company.id,
@@ -389,11 +407,7 @@ class CreditPaymentPlan(models.Model):
                 "fee_amount": float(schedule.fee),
                 "source": source,
                 "exceeds_grade_limit": exceeds,
-                "user_id": (
-                    partner.with_company(company)._credit_collector(self.env.user).id
-                    if source == "portal"
-                    else self.env.user.id
-                ),
+                "user_id": collector.id,
                 "installment_ids": [
                     Command.create(
                         {
@@ -614,7 +628,7 @@ class CreditPaymentPlan(models.Model):
             "credit_collection.mail_template_payment_plan", raise_if_not_found=False
         )
         for plan in self:
-            contact = plan.partner_id._credit_contact()
+            contact = plan.contact_id
             if not template or not contact.email:
                 plan.message_post(
                     body=self.env._(
@@ -636,11 +650,6 @@ class CreditPaymentPlan(models.Model):
                     email=contact.email,
                 )
             )
-
-    def _credit_contact(self):
-        """Recipient of the plan's emails (used by the mail template)."""
-        self.ensure_one()
-        return self.partner_id._credit_contact()
 
     def _credit_allocate(self, today=None):
         """What the invoices owe less than at activation is what the customer
