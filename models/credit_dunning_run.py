@@ -330,7 +330,15 @@ class CreditDunningRun(models.Model):
                     ],
                 }
             )
-        notices = self.env["credit.notice"].create(vals_list)
+        # The run's own records need no creation message, follower or
+        # tracking: the notice's chatter gets one note per channel instead.
+        notices = (
+            self.env["credit.notice"]
+            .with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+            )
+            .create(vals_list)
+        )
         self._credit_record_levels(notices, plans)
         to_validate = notices.filtered(
             lambda notice: notice.level_id.validation_required

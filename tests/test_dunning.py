@@ -217,7 +217,7 @@ class TestDunningEngine(CreditCollectionCommon):
             self.make_invoice(customer, 600, "2026-03-02")
         Run = self.env["credit.dunning.run"].sudo()
 
-        def crash(notice):
+        def crash(notices, level):
             raise RuntimeError("worker killed")
 
         with freeze_time("2026-03-09"):
