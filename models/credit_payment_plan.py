@@ -224,9 +224,10 @@ class CreditPaymentPlan(models.Model):
         one customer, one company and one currency, in no other plan."""
         partner = (partner or self.partner_id).commercial_partner_id
         company = company or self.company_id
-        _ = self.env._
         if not moves:
-            raise ValidationError(_("A payment plan needs at least one invoice."))
+            raise ValidationError(
+                self.env._("A payment plan needs at least one invoice.")
+            )
         not_open = moves.filtered(
             lambda m: m.state != "posted"
             or m.move_type not in ("out_invoice", "out_receipt")
@@ -234,7 +235,7 @@ class CreditPaymentPlan(models.Model):
         )
         if not_open:
             raise ValidationError(
-                _(
+                self.env._(
                     "Only open customer invoices can go into a payment plan: "
                     "%(invoices)s.",
                     invoices=", ".join(not_open.mapped("display_name")),
@@ -243,7 +244,7 @@ class CreditPaymentPlan(models.Model):
         foreign = moves.filtered(lambda m: m.commercial_partner_id != partner)
         if foreign:
             raise ValidationError(
-                _(
+                self.env._(
                     "Invoices %(invoices)s are not invoices of %(partner)s.",
                     invoices=", ".join(foreign.mapped("display_name")),
                     partner=partner.display_name,
@@ -252,7 +253,7 @@ class CreditPaymentPlan(models.Model):
         other_company = moves.filtered(lambda m: m.company_id != company)
         if other_company:
             raise ValidationError(
-                _(
+                self.env._(
                     "Invoices %(invoices)s belong to another company than "
                     "%(company)s.",
                     invoices=", ".join(other_company.mapped("display_name")),
@@ -261,7 +262,9 @@ class CreditPaymentPlan(models.Model):
             )
         if len(moves.currency_id) > 1:
             raise ValidationError(
-                _("All the invoices of a payment plan must be in the same currency.")
+                self.env._(
+                    "All the invoices of a payment plan must be in the same currency."
+                )
             )
         others = (
             self.sudo()
@@ -277,7 +280,7 @@ class CreditPaymentPlan(models.Model):
         if others:
             planned = moves & others.sudo().move_ids
             raise ValidationError(
-                _(
+                self.env._(
                     "Invoices %(invoices)s are already in payment plan %(plan)s.",
                     invoices=", ".join(planned.mapped("display_name")),
                     plan=", ".join(others.sudo().mapped("name")),
@@ -313,31 +316,32 @@ class CreditPaymentPlan(models.Model):
     @api.model
     def _credit_schedule_error(self, error):
         """A translated message for a calculator error."""
-        _ = self.env._
         messages = {
-            "count": _("The number of installments must be at least 1."),
-            "count_or_amount": _(
+            "count": self.env._("The number of installments must be at least 1."),
+            "count_or_amount": self.env._(
                 "Give either a number of installments or an installment amount."
             ),
-            "amount": _("The installment amount must be positive."),
-            "frequency": _("Unknown frequency."),
-            "interval": _("The days between installments must be at least 1."),
-            "principal": _("There is nothing left to pay on these invoices."),
-            "first_date": _("Give the first due date."),
-            "first_date_past": _(
+            "amount": self.env._("The installment amount must be positive."),
+            "frequency": self.env._("Unknown frequency."),
+            "interval": self.env._("The days between installments must be at least 1."),
+            "principal": self.env._("There is nothing left to pay on these invoices."),
+            "first_date": self.env._("Give the first due date."),
+            "first_date_past": self.env._(
                 "The first due date cannot be before the date of the plan."
             ),
-            "down_payment_negative": _("The down payment cannot be negative."),
-            "down_payment_too_high": _(
+            "down_payment_negative": self.env._("The down payment cannot be negative."),
+            "down_payment_too_high": self.env._(
                 "The down payment must be lower than what the invoices owe."
             ),
-            "rate": _("The interest rate cannot be negative."),
-            "fee": _("The fee cannot be negative."),
-            "too_many": _(
+            "rate": self.env._("The interest rate cannot be negative."),
+            "fee": self.env._("The fee cannot be negative."),
+            "too_many": self.env._(
                 "A payment plan cannot have more than %(maximum)s installments.",
                 maximum=payment_schedule.MAX_INSTALLMENTS,
             ),
-            "too_small": _("The amount is too small for that many installments."),
+            "too_small": self.env._(
+                "The amount is too small for that many installments."
+            ),
         }
         return messages.get(error.code, str(error))
 

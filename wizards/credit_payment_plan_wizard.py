@@ -188,11 +188,14 @@ class CreditPaymentPlanWizard(models.TransientModel):
             wizard.preview_html = wizard._render_schedule(schedule)
 
     def _render_schedule(self, schedule):
-        _ = self.env._
         currency = self.currency_id
         rows = []
         for item in schedule.installments:
-            label = _("Down payment") if item.is_down_payment else str(item.sequence)
+            label = (
+                self.env._("Down payment")
+                if item.is_down_payment
+                else str(item.sequence)
+            )
             cells = (
                 html_escape(label),
                 html_escape(format_date(self.env, item.date_due)),
@@ -206,7 +209,7 @@ class CreditPaymentPlanWizard(models.TransientModel):
         if schedule.interest or schedule.fee:
             charges = "<p>{}</p>".format(
                 html_escape(
-                    _(
+                    self.env._(
                         "Including interest %(interest)s and fee %(fee)s.",
                         interest=currency.format(float(schedule.interest)),
                         fee=currency.format(float(schedule.fee)),
@@ -219,11 +222,11 @@ class CreditPaymentPlanWizard(models.TransientModel):
             "<tfoot><tr><th colspan='2'>{}</th><th class='text-end'>{}</th></tr>"
             "</tfoot></table>{}"
         ).format(
-            html_escape(_("Installment")),
-            html_escape(_("Due Date")),
-            html_escape(_("Amount")),
+            html_escape(self.env._("Installment")),
+            html_escape(self.env._("Due Date")),
+            html_escape(self.env._("Amount")),
             "".join(rows),
-            html_escape(_("Total")),
+            html_escape(self.env._("Total")),
             html_escape(currency.format(float(schedule.total))),
             charges,
         )
