@@ -46,6 +46,13 @@
         "views/credit_interest_rate_views.xml",
         "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
+        "report/credit_payment_plan_reports.xml",
+        "report/credit_payment_plan_templates.xml",
+        "data/credit_payment_plan_data.xml",
+        "wizards/credit_payment_plan_wizard_views.xml",
+        "views/credit_payment_plan_views.xml",
+        "views/credit_payment_plan_menus.xml",
+        "views/credit_payment_plan_settings_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

@@ -990,3 +990,72 @@ class ResPartner(models.Model):
         if partner.credit_debtor_type in ("business", "consumer"):
             return partner.credit_debtor_type
         return "business" if partner.is_company else "consumer"
+
+
+class ResPartnerPaymentPlan(models.Model):
+    """Payment plans of a customer: smart button, wizard, and broken plans
+    counting in the risk score like broken promises."""
+
+    _inherit = "res.partner"
+
+    credit_payment_plan_count = fields.Integer(
+        compute="_compute_credit_payment_plan_count"
+    )
+
+    def _compute_credit_payment_plan_count(self):
+        counts = dict(
+            self.env["credit.payment.plan"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.credit_payment_plan_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+
+    def action_credit_view_payment_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.credit_payment_plan_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
+    def action_credit_new_payment_plan(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.credit_payment_plan_wizard_action"
+        )
+        action["context"] = {
+            "active_model": "res.partner",
+            "active_id": self.id,
+            "active_ids": self.ids,
+        }
+        return action
+
+    def _credit_risk_broken_promises(self, company):
+        # EXTENDS: a payment plan broken in the last 12 months is a broken
+        # promise too.
+        counts = super()._credit_risk_broken_promises(company)
+        since = fields.Date.context_today(self) - relativedelta(months=HISTORY_MONTHS)
+        groups = (
+            self.env["credit.payment.plan"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "broken"),
+                    ("date_broken", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner, count in groups:
+            key = partner.commercial_partner_id.id
+            counts[key] = counts.get(key, 0) + count
+        return counts

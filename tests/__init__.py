@@ -7,5 +7,7 @@ from . import (
     test_interest_invoicing,
     test_late_interest,
     test_pauses,
+    test_payment_plan,
+    test_payment_schedule,
     test_security,
 )
