@@ -65,7 +65,8 @@ class CreditDunningRun(models.Model):
         """A new run for every company, after the daily housekeeping: broken
         promises, notices paid in the meantime, levels falling back."""
         runs = self.browse()
-        for company in self.env["res.company"].search([]):
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        for company in companies:
             date = fields.Date.context_today(self.with_company(company))
             engine = self.with_company(company).with_context(
                 allowed_company_ids=company.ids

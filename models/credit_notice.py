@@ -137,9 +137,10 @@ class CreditNotice(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for notice in self:
             notice.access_url = f"/my/credit/notices/{notice.id}"
+        return result
 
     @api.model
     def _credit_next_names(self, company, count):

@@ -23,7 +23,6 @@ class ResPartner(models.Model):
 
     credit_collector_id = fields.Many2one(
         "res.users",
-        string="Credit Collector",
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Person in charge of collecting this customer's receivables.",
@@ -39,7 +38,6 @@ class ResPartner(models.Model):
 
     # Credit: hold, risk score and grade, all per company.
     credit_hold = fields.Boolean(
-        string="Credit Hold",
         company_dependent=True,
         copy=False,
         tracking=True,
@@ -255,7 +253,7 @@ class ResPartner(models.Model):
         if vat[:2].isalpha() and vat[:2] in eu_vat.MEMBER_STATES | {"EL"}:
             if not eu_vat.is_valid(vat):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The VAT number %(vat)s of %(partner)s is not valid.",
                         vat=self.vat,
                         partner=self.display_name,
@@ -279,7 +277,7 @@ class ResPartner(models.Model):
             )
             if not valid:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(number)s is neither a valid SIREN (9 digits) nor a valid "
                         "SIRET (14 digits) number for %(partner)s.",
                         number=number,
@@ -803,7 +801,8 @@ class ResPartner(models.Model):
         self.env["account.move"].flush_model()
         self.env["credit.risk.score"].flush_model()
         batch_size = self._credit_risk_batch_size()
-        companies = self.env["res.company"].search([])
+        # Companies are few: all of them, each batch for one.
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         done = 0
         remaining = 0
         for company in companies:
