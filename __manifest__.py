@@ -46,6 +46,10 @@
         "views/credit_interest_rate_views.xml",
         "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
+        "report/credit_aged_balance_reports.xml",
+        "report/credit_aged_balance_templates.xml",
+        "wizards/credit_aged_balance_wizard_views.xml",
+        "views/credit_collection_snapshot_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

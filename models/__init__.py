@@ -23,3 +23,9 @@ from . import (
     res_partner,
     sale_order,
 )
+from . import (
+    credit_aged_balance,
+    credit_collection_kpi,
+    credit_collection_snapshot,
+    credit_collector_snapshot,
+)

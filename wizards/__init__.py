@@ -4,3 +4,7 @@ from . import (
     credit_grade_override_wizard,
     credit_override_wizard,
 )
+from . import (
+    credit_aged_balance_line,
+    credit_aged_balance_wizard,
+)

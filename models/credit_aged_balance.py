@@ -1,0 +1,210 @@
+from odoo import api, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+# (field suffix, first day late, last day late); None = open-ended.
+AGED_BUCKETS = (
+    ("not_due", None, 0),
+    ("1_30", 1, 30),
+    ("31_60", 31, 60),
+    ("61_90", 61, 90),
+    ("91_120", 91, 120),
+    ("120_plus", 121, None),
+)
+
+
+class CreditAgedBalance(models.AbstractModel):
+    """The aged balance (balance âgée) as of any date, computed by one SQL
+    query over the receivable move lines and the partial reconciliations
+    dated up to that day: a ledger of any size is aged without loading a
+    record, and payments made after the date do not change the past."""
+
+    _name = "credit.aged.balance"
+    _description = "Aged Balance Service"
+
+    @api.model
+    def _credit_check_companies(self, companies):
+        """Raw SQL bypasses record rules: only the user's companies may be aged."""
+        if not companies:
+            raise UserError(self.env._("Select at least one company."))
+        if not self.env.su:
+            foreign = companies - self.env.user.company_ids
+            if foreign:
+                raise AccessError(
+                    self.env._(
+                        "You are not allowed to see the receivables of %(companies)s.",
+                        companies=", ".join(foreign.mapped("name")),
+                    )
+                )
+
+    @api.model
+    def _credit_aged_lines_query(self, as_of, companies, filters=None):
+        """One row per receivable line open on ``as_of``: its company,
+        commercial partner, age in days and residual in company currency as
+        it stood that day (credit notes and unapplied payments negative)."""
+        filters = filters or {}
+        company_ids = tuple(companies.ids)
+        conditions = [SQL("TRUE")]
+        company_key = SQL("aml.company_id::text")
+        if filters.get("partner_ids"):
+            conditions.append(
+                SQL("cp.id IN %s", tuple(filters["partner_ids"])),
+            )
+        if filters.get("collector_ids"):
+            conditions.append(
+                SQL(
+                    "(cp.credit_collector_id ->> %s)::int IN %s",
+                    company_key,
+                    tuple(filters["collector_ids"]),
+                )
+            )
+        if filters.get("grade_ids"):
+            conditions.append(
+                SQL(
+                    "(cp.credit_risk_grade_id ->> %s)::int IN %s",
+                    company_key,
+                    tuple(filters["grade_ids"]),
+                )
+            )
+        if filters.get("scenario_ids"):
+            conditions.append(
+                SQL(
+                    "COALESCE((cp.credit_scenario_id ->> %s)::int, grade.scenario_id,"
+                    " company.credit_default_scenario_id) IN %s",
+                    company_key,
+                    tuple(filters["scenario_ids"]),
+                )
+            )
+        if filters.get("salesperson_ids"):
+            conditions.append(
+                SQL("cp.user_id IN %s", tuple(filters["salesperson_ids"]))
+            )
+        return SQL(
+            """
+            WITH part AS (
+                SELECT line_id, SUM(amount) AS amount
+                  FROM (
+                        SELECT debit_move_id AS line_id, amount
+                          FROM account_partial_reconcile
+                         WHERE max_date <= %(as_of)s
+                           AND company_id IN %(companies)s
+                     UNION ALL
+                        SELECT credit_move_id, -amount
+                          FROM account_partial_reconcile
+                         WHERE max_date <= %(as_of)s
+                           AND company_id IN %(companies)s
+                       ) AS sides
+              GROUP BY line_id
+            )
+            SELECT aml.id AS line_id,
+                   aml.move_id,
+                   aml.company_id,
+                   cp.id AS partner_id,
+                   (cp.credit_collector_id ->> %(key)s)::int AS collector_id,
+                   (cp.credit_risk_grade_id ->> %(key)s)::int AS grade_id,
+                   cp.user_id AS salesperson_id,
+                   %(as_of)s - COALESCE(aml.date_maturity, aml.date) AS age,
+                   aml.balance - COALESCE(part.amount, 0) AS residual
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN res_partner p ON p.id = aml.partner_id
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+              JOIN res_company company ON company.id = aml.company_id
+         LEFT JOIN credit_risk_grade grade
+                ON grade.id = (cp.credit_risk_grade_id ->> %(key)s)::int
+         LEFT JOIN part ON part.line_id = aml.id
+             WHERE acc.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(as_of)s
+               AND aml.company_id IN %(companies)s
+               AND aml.balance - COALESCE(part.amount, 0) <> 0
+               AND %(conditions)s
+            """,
+            as_of=as_of,
+            companies=company_ids,
+            key=company_key,
+            conditions=SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _credit_aged_partner_query(self, as_of, companies, filters=None):
+        """The aged balance per company and commercial partner: one row with
+        each bucket, the total and the overdue part."""
+        buckets = []
+        for suffix, first, last in AGED_BUCKETS:
+            bounds = []
+            if first is not None:
+                bounds.append(SQL("age >= %s", first))
+            if last is not None:
+                bounds.append(SQL("age <= %s", last))
+            buckets.append(
+                SQL(
+                    "COALESCE(SUM(residual) FILTER (WHERE %s), 0) AS %s",
+                    SQL(" AND ").join(bounds),
+                    SQL.identifier(f"amount_{suffix}"),
+                )
+            )
+        return SQL(
+            """
+            SELECT company_id, partner_id,
+                   MIN(collector_id) AS collector_id,
+                   MIN(grade_id) AS grade_id,
+                   MIN(salesperson_id) AS salesperson_id,
+                   %(buckets)s,
+                   COALESCE(SUM(residual) FILTER (WHERE age > 0), 0) AS amount_overdue,
+                   SUM(residual) AS amount_total
+              FROM (%(lines)s) AS aged
+          GROUP BY company_id, partner_id
+            """,
+            buckets=SQL(", ").join(buckets),
+            lines=self._credit_aged_lines_query(as_of, companies, filters),
+        )
+
+    @api.model
+    def _credit_aged_balance(self, as_of, companies, filters=None):
+        """The aged balance as a list of dicts, one per company and customer,
+        amounts rounded with the company currency. ``filters`` may hold
+        partner_ids, collector_ids, grade_ids, scenario_ids, salesperson_ids."""
+        self._credit_check_companies(companies)
+        self._credit_flush()
+        rows = self.env.execute_query_dict(
+            self._credit_aged_partner_query(as_of, companies, filters)
+        )
+        currencies = {company.id: company.currency_id for company in companies}
+        amount_keys = [f"amount_{suffix}" for suffix, _first, _last in AGED_BUCKETS]
+        amount_keys += ["amount_overdue", "amount_total"]
+        for row in rows:
+            currency = currencies[row["company_id"]]
+            for key in amount_keys:
+                row[key] = currency.round(float(row[key]))
+        return rows
+
+    @api.model
+    def _credit_aged_move_line_ids(self, as_of, companies, partner_ids):
+        """Ids of the receivable lines of those customers open on ``as_of``:
+        the drill-down from an aged balance row to its invoices."""
+        self._credit_check_companies(companies)
+        self._credit_flush()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT line_id FROM (%s) AS aged",
+                self._credit_aged_lines_query(
+                    as_of, companies, {"partner_ids": partner_ids}
+                ),
+            )
+        )
+        return [line_id for (line_id,) in rows]
+
+    @api.model
+    def _credit_flush(self):
+        self.env["account.move.line"].flush_model(
+            ["account_id", "balance", "company_id", "date", "date_maturity"]
+            + ["parent_state", "partner_id", "move_id"]
+        )
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "credit_collector_id", "credit_risk_grade_id"]
+            + ["credit_scenario_id", "user_id"]
+        )
+        self.env["credit.risk.grade"].flush_model(["scenario_id"])
+        self.env["res.company"].flush_model(["credit_default_scenario_id"])
