@@ -23,6 +23,8 @@ from . import (
     res_partner,
     sale_order,
 )
+
+# isort: split
 from . import (
     credit_aged_balance,
     credit_collection_kpi,

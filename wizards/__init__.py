@@ -4,6 +4,8 @@ from . import (
     credit_grade_override_wizard,
     credit_override_wizard,
 )
+
+# isort: split
 from . import (
     credit_aged_balance_line,
     credit_aged_balance_wizard,
