@@ -4,6 +4,9 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 SNAPSHOT_HISTORY_MONTHS = 12
+# Companies per call of the scheduled action; the cron framework calls it
+# again while some remain.
+SNAPSHOT_COMPANY_BATCH = 5
 
 
 class CreditCollectionSnapshot(models.Model):
@@ -106,19 +109,21 @@ class CreditCollectionSnapshot(models.Model):
 
     @api.model
     def _cron_credit_snapshot(self):
-        """Monthly: each company's snapshot of the month just ended, one
-        company per batch; a company already done is skipped, so an
-        interrupted run resumes where it stopped."""
+        """Monthly: each company's snapshot of the month just ended, a few
+        companies per call; a company already done is skipped, so an
+        interrupted run resumes where it stopped. Returns how many remain."""
         today = fields.Date.context_today(self)
         month_end = today + relativedelta(day=1, days=-1)
         done_ids = set(self.sudo().search([("date", "=", month_end)]).company_id.ids)
         companies = self.env["res.company"].sudo().search([])
         todo = companies.filtered(lambda company: company.id not in done_ids)
-        for index, company in enumerate(todo):
+        batch = todo[:SNAPSHOT_COMPANY_BATCH]
+        for company in batch:
             self.sudo().with_company(company)._credit_take_snapshot(company, month_end)
-            self.env["ir.cron"]._notify_progress(
-                done=index + 1, remaining=len(todo) - index - 1
-            )
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(todo) - len(batch)
+        )
+        return len(todo) - len(batch)
 
     @api.model
     def _credit_take_snapshot(self, company, month_end):

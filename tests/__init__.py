@@ -9,3 +9,6 @@ from . import (
     test_pauses,
     test_security,
 )
+
+# isort: split
+from . import test_aged_balance, test_collection_kpi
