@@ -33,7 +33,7 @@ class CreditAgedBalance(models.AbstractModel):
                 raise AccessError(
                     self.env._(
                         "You are not allowed to see the receivables of %(companies)s.",
-                        companies=", ".join(foreign.mapped("name")),
+                        companies=", ".join(foreign.sudo().mapped("name")),
                     )
                 )
 

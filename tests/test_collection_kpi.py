@@ -237,3 +237,71 @@ class TestCollectionKpi(CreditCollectionCommon):
                 }
             ],
         )
+
+    def test_monthly_snapshot_survives_later_changes(self):
+        self.company.credit_cost_email = 1.5
+        self.customer.with_company(self.company).credit_collector_id = self.collector
+        self.first_notice.user_id = self.collector
+        snapshots = self.env["credit.collection.snapshot"]
+        while snapshots._cron_credit_snapshot():
+            pass
+        snapshot = snapshots.search(
+            [("company_id", "=", self.company.id), ("date", "=", "2026-06-30")]
+        )
+        self.assertEqual(len(snapshot), 1)
+        self.assertRecordValues(
+            snapshot,
+            [
+                {
+                    "amount_receivable": 7000.0,
+                    "amount_overdue": 4000.0,
+                    "amount_not_due": 3000.0,
+                    "amount_1_30": 4000.0,
+                    "overdue_percent": 57.14,
+                    "dso_countback": 50.7,
+                    "dso_simple": 53.1,
+                    "amount_due": 9000.0,
+                    "amount_collected": 2000.0,
+                    "recovery_rate": 22.22,
+                    "notices_sent": 2,
+                    "collection_cost": 3.0,
+                    "fees_charged": 40.0,
+                }
+            ],
+        )
+        collector_line = snapshot.collector_line_ids.filtered(
+            lambda line: line.user_id == self.collector
+        )
+        self.assertRecordValues(
+            collector_line,
+            [
+                {
+                    "customer_count": 1,
+                    "amount_overdue": 4000.0,
+                    "amount_collected": 2000.0,
+                    "notices_sent": 1,
+                }
+            ],
+        )
+        # A payment dated in June but entered later does not rewrite history.
+        self._pay_on(self.june, 3000, "2026-06-29")
+        self.assertFalse(snapshots._cron_credit_snapshot())
+        snapshot.invalidate_recordset()
+        self.assertEqual(snapshot.amount_receivable, 7000.0)
+        self.assertEqual(
+            snapshots.search_count([("company_id", "=", self.company.id)]), 1
+        )
+
+    def test_take_snapshots_button_backfills_the_year(self):
+        manager = self.env["credit.collection.snapshot"].with_context(
+            allowed_company_ids=self.company.ids
+        )
+        manager.action_credit_take_snapshots()
+        months = manager.search([("company_id", "=", self.company.id)]).mapped("date")
+        self.assertEqual(len(months), 12)
+        self.assertEqual(max(months), date(2026, 6, 30))
+        self.assertEqual(min(months), date(2025, 7, 31))
+        manager.action_credit_take_snapshots()
+        self.assertEqual(
+            manager.search_count([("company_id", "=", self.company.id)]), 12
+        )
