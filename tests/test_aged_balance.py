@@ -220,8 +220,8 @@ class TestAgedBalance(CreditCollectionCommon):
             .create({"date": AS_OF})
         )
         self.assertEqual(wizard.company_ids, self.company)
-        # A company the user cannot read is not aged, whatever the wizard holds.
+        # A company the user cannot read is refused, nothing is stored.
         wizard.sudo().company_ids = self.company | self.company_2
-        wizard.action_open()
-        self.assertEqual(wizard.line_ids.company_id, self.company)
-        self.assertEqual(len(wizard.sudo().line_ids), 2)
+        with self.assertRaises(AccessError):
+            wizard.action_open()
+        self.assertFalse(wizard.sudo().line_ids)

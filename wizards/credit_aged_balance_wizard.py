@@ -23,7 +23,6 @@ class CreditAgedBalanceWizard(models.TransientModel):
         string="Companies",
         required=True,
         default=lambda self: self.env.companies,
-        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
     )
     collector_ids = fields.Many2many(
         "res.users",
@@ -66,7 +65,10 @@ class CreditAgedBalanceWizard(models.TransientModel):
         """(Re)fill the rows of the wizard with one INSERT ... SELECT."""
         self.ensure_one()
         service = self.env["credit.aged.balance"]
-        service._credit_check_companies(self.company_ids)
+        # Read the ids as stored (record rules would hide a company the user
+        # may not see): the check then refuses it.
+        companies = self.env["res.company"].browse(self.sudo().company_ids.ids)
+        service._credit_check_companies(companies)
         service._credit_flush()
         self.line_ids.unlink()
         self.env["credit.aged.balance.line"].flush_model()
@@ -87,7 +89,7 @@ class CreditAgedBalanceWizard(models.TransientModel):
                 wizard=self.id,
                 uid=self.env.uid,
                 query=service._credit_aged_partner_query(
-                    self.date, self.company_ids, self._credit_filters()
+                    self.date, companies, self._credit_filters()
                 ),
             )
         )
