@@ -38,18 +38,14 @@ class CreditAgedBalance(models.AbstractModel):
                 )
 
     @api.model
-    def _credit_aged_lines_query(self, as_of, companies, filters=None):
-        """One row per receivable line open on ``as_of``: its company,
-        commercial partner, age in days and residual in company currency as
-        it stood that day (credit notes and unapplied payments negative)."""
-        filters = filters or {}
-        company_ids = tuple(companies.ids)
-        conditions = [SQL("TRUE")]
-        company_key = SQL("aml.company_id::text")
+    def _credit_partner_filter(self, companies, filters):
+        """SQL condition on ``aml`` keeping the lines of the customers that
+        match the filters in the line's company (collector, grade and
+        scenario are per company), or TRUE."""
+        company_key = SQL("company.id::text")
+        conditions = []
         if filters.get("partner_ids"):
-            conditions.append(
-                SQL("cp.id IN %s", tuple(filters["partner_ids"])),
-            )
+            conditions.append(SQL("cp.id IN %s", tuple(filters["partner_ids"])))
         if filters.get("collector_ids"):
             conditions.append(
                 SQL(
@@ -79,57 +75,92 @@ class CreditAgedBalance(models.AbstractModel):
             conditions.append(
                 SQL("cp.user_id IN %s", tuple(filters["salesperson_ids"]))
             )
+        if not conditions:
+            return SQL("TRUE")
+        return SQL(
+            """(aml.company_id, aml.partner_id) IN (
+                SELECT company.id, p.id
+                  FROM res_company company
+            CROSS JOIN res_partner p
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+             LEFT JOIN credit_risk_grade grade
+                    ON grade.id = (cp.credit_risk_grade_id ->> %s)::int
+                 WHERE company.id IN %s AND %s)""",
+            company_key,
+            tuple(companies.ids),
+            SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _credit_aged_lines_query(self, as_of, companies, filters=None):
+        """One row per receivable line open on ``as_of``: id, move, company,
+        partner (as on the line), date, due date and residual in company
+        currency as it stood that day (credit notes and unapplied payments
+        negative).
+
+        The residual of a day is today's stored residual with the partial
+        reconciliations dated after that day undone: those are few, so only
+        the open lines and the lines they touch are read, never the whole
+        reconciled history."""
+        where = SQL(
+            """aml.parent_state = 'posted'
+               AND aml.account_id IN (SELECT id FROM account_account
+                                       WHERE account_type = 'asset_receivable')
+               AND aml.company_id IN %(companies)s
+               AND aml.date <= %(as_of)s
+               AND %(partners)s""",
+            companies=tuple(companies.ids),
+            as_of=as_of,
+            partners=self._credit_partner_filter(companies, filters or {}),
+        )
+        columns = SQL(
+            "aml.id AS line_id, aml.move_id, aml.company_id, aml.partner_id,"
+            " %s - COALESCE(aml.date_maturity, aml.date) AS age",
+            as_of,
+        )
         return SQL(
             """
-            WITH part AS (
+            WITH later AS (
                 SELECT line_id, SUM(amount) AS amount
                   FROM (
                         SELECT debit_move_id AS line_id, amount
                           FROM account_partial_reconcile
-                         WHERE max_date <= %(as_of)s
+                         WHERE max_date > %(as_of)s
                            AND company_id IN %(companies)s
                      UNION ALL
                         SELECT credit_move_id, -amount
                           FROM account_partial_reconcile
-                         WHERE max_date <= %(as_of)s
+                         WHERE max_date > %(as_of)s
                            AND company_id IN %(companies)s
                        ) AS sides
               GROUP BY line_id
             )
-            SELECT aml.id AS line_id,
-                   aml.move_id,
-                   aml.company_id,
-                   cp.id AS partner_id,
-                   (cp.credit_collector_id ->> %(key)s)::int AS collector_id,
-                   (cp.credit_risk_grade_id ->> %(key)s)::int AS grade_id,
-                   cp.user_id AS salesperson_id,
-                   %(as_of)s - COALESCE(aml.date_maturity, aml.date) AS age,
-                   aml.balance - COALESCE(part.amount, 0) AS residual
-              FROM account_move_line aml
-              JOIN account_account acc ON acc.id = aml.account_id
-              JOIN res_partner p ON p.id = aml.partner_id
-              JOIN res_partner cp ON cp.id = p.commercial_partner_id
-              JOIN res_company company ON company.id = aml.company_id
-         LEFT JOIN credit_risk_grade grade
-                ON grade.id = (cp.credit_risk_grade_id ->> %(key)s)::int
-         LEFT JOIN part ON part.line_id = aml.id
-             WHERE acc.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND aml.date <= %(as_of)s
-               AND aml.company_id IN %(companies)s
-               AND aml.balance - COALESCE(part.amount, 0) <> 0
-               AND %(conditions)s
+            SELECT * FROM (
+                SELECT %(columns)s,
+                       aml.amount_residual + COALESCE(later.amount, 0) AS residual
+                  FROM account_move_line aml
+             LEFT JOIN later ON later.line_id = aml.id
+                 WHERE aml.reconciled IS NOT TRUE AND %(where)s
+             UNION ALL
+                SELECT %(columns)s, aml.amount_residual + later.amount
+                  FROM later
+                  JOIN account_move_line aml ON aml.id = later.line_id
+                 WHERE aml.reconciled AND %(where)s
+            ) AS open_lines
+             WHERE residual <> 0
             """,
             as_of=as_of,
-            companies=company_ids,
-            key=company_key,
-            conditions=SQL(" AND ").join(conditions),
+            companies=tuple(companies.ids),
+            columns=columns,
+            where=where,
         )
 
     @api.model
     def _credit_aged_partner_query(self, as_of, companies, filters=None):
         """The aged balance per company and commercial partner: one row with
-        each bucket, the total and the overdue part."""
+        each bucket, the overdue part and the total, and the customer's
+        collector, grade and salesperson in that company. Lines are summed
+        per partner first, so the customers are joined once each."""
         buckets = []
         for suffix, first, last in AGED_BUCKETS:
             bounds = []
@@ -144,18 +175,33 @@ class CreditAgedBalance(models.AbstractModel):
                     SQL.identifier(f"amount_{suffix}"),
                 )
             )
+        sums = [
+            SQL("SUM(per_partner.%s) AS %s", SQL.identifier(name), SQL.identifier(name))
+            for name in [f"amount_{suffix}" for suffix, _f, _l in AGED_BUCKETS]
+            + ["amount_overdue", "amount_total"]
+        ]
+        company_key = SQL("per_partner.company_id::text")
         return SQL(
             """
-            SELECT company_id, partner_id,
-                   MIN(collector_id) AS collector_id,
-                   MIN(grade_id) AS grade_id,
-                   MIN(salesperson_id) AS salesperson_id,
-                   %(buckets)s,
-                   COALESCE(SUM(residual) FILTER (WHERE age > 0), 0) AS amount_overdue,
-                   SUM(residual) AS amount_total
-              FROM (%(lines)s) AS aged
-          GROUP BY company_id, partner_id
+            SELECT per_partner.company_id, cp.id AS partner_id,
+                   (cp.credit_collector_id ->> %(key)s)::int AS collector_id,
+                   (cp.credit_risk_grade_id ->> %(key)s)::int AS grade_id,
+                   cp.user_id AS salesperson_id,
+                   %(sums)s
+              FROM (
+                    SELECT company_id, partner_id, %(buckets)s,
+                           COALESCE(SUM(residual) FILTER (WHERE age > 0), 0)
+                               AS amount_overdue,
+                           SUM(residual) AS amount_total
+                      FROM (%(lines)s) AS aged
+                  GROUP BY company_id, partner_id
+                   ) AS per_partner
+              JOIN res_partner p ON p.id = per_partner.partner_id
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+          GROUP BY per_partner.company_id, cp.id
             """,
+            key=company_key,
+            sums=SQL(", ").join(sums),
             buckets=SQL(", ").join(buckets),
             lines=self._credit_aged_lines_query(as_of, companies, filters),
         )
@@ -198,8 +244,8 @@ class CreditAgedBalance(models.AbstractModel):
     @api.model
     def _credit_flush(self):
         self.env["account.move.line"].flush_model(
-            ["account_id", "balance", "company_id", "date", "date_maturity"]
-            + ["parent_state", "partner_id", "move_id"]
+            ["account_id", "amount_residual", "company_id", "date", "date_maturity"]
+            + ["parent_state", "partner_id", "move_id", "reconciled"]
         )
         self.env["account.partial.reconcile"].flush_model()
         self.env["res.partner"].flush_model(
