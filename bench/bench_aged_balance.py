@@ -8,10 +8,11 @@ Run in a THROWAWAY database that has credit_collection installed:
     dropdb cc_aged_bench
 
 Generates set-based (INSERT ... SELECT generate_series) 20,000 customers and
-1,000,000 posted receivable lines cloned from one real invoice: 80 % invoices
-(100 to 999, dated over 400 days, due 30 days later), 20 % credit notes and
-unapplied payments; 60 % of the invoices paid (two thirds in full, one third by
-half) between 10 days early and 50 days late, some after the as-of date.
+1,000,000 posted receivable lines cloned from one real invoice: 98 % invoices
+(100 to 999, dated over 400 days, due 30 days later), 2 % credit notes and
+unapplied payments; 85 % of the invoices paid in full and 5 % by half, between
+10 days early and 50 days late (so some after the as-of date, 30 days ago),
+stored residuals and reconciled flags consistent with the partials.
 Then times the aged balance (service and wizard) and measures memory.
 Everything is rolled back at the end.
 """
@@ -101,7 +102,7 @@ cr.execute(
     )
 )
 line_date = f"(DATE '{today}' - (g * 7) % 400)"
-amount = "(CASE WHEN g % 5 = 0 THEN -(50 + g % 200) ELSE 100 + g % 900 END)::numeric"
+amount = "(CASE WHEN g % 50 = 0 THEN -(50 + g % 200) ELSE 100 + g % 900 END)::numeric"
 clone_sql(
     "account_move_line",
     term_line.id,
@@ -121,14 +122,10 @@ clone_sql(
     },
     extra_from=f"CROSS JOIN generate_series(1, {N_LINES}) g",
 )
-# Partial reconciliations of 60 % of the invoice lines with one payment line
-# (the demo's bank journal may leave the template payment unreconciled).
-[(payment_line,)] = env.execute_query(
-    SQL(
-        "SELECT MIN(id) FROM account_move_line WHERE name LIKE %s AND balance < 0",
-        "BENCH/%",
-    )
-)
+# Invoice lines: 85 % paid in full, 5 % paid by half, 10 % open, paid between
+# 10 days early and 50 days late. The payment side of the partials is a line
+# outside the receivable account, so that only the invoice lines are aged.
+income_line = template.line_ids.filtered(lambda line: line.balance < 0)[:1]
 cr.execute(
     SQL(
         """
@@ -138,14 +135,28 @@ cr.execute(
             credit_amount_currency, max_date, create_uid, write_uid,
             create_date, write_date)
     SELECT l.id, %s, l.company_id, l.currency_id, l.currency_id,
-           CASE WHEN mod(l.id, 10) < 4 THEN l.balance
+           CASE WHEN mod(l.id, 20) < 17 THEN l.balance
                 ELSE ROUND(l.balance / 2, 2) END,
            l.balance, l.balance,
            l.date_maturity + (mod(l.id, 60) - 10), 1, 1, now(), now()
       FROM account_move_line l
-     WHERE l.name LIKE %s AND l.balance > 0 AND mod(l.id, 10) < 6
+     WHERE l.name LIKE %s AND l.balance > 0 AND mod(l.id, 20) < 18
         """,
-        payment_line,
+        income_line.id,
+        "BENCH/%",
+    )
+)
+cr.execute(
+    SQL(
+        """
+    UPDATE account_move_line l
+       SET amount_residual = l.balance - p.amount,
+           amount_residual_currency = l.balance - p.amount,
+           reconciled = l.balance = p.amount
+      FROM (SELECT debit_move_id, SUM(amount) AS amount
+              FROM account_partial_reconcile GROUP BY debit_move_id) AS p
+     WHERE p.debit_move_id = l.id AND l.name LIKE %s
+        """,
         "BENCH/%",
     )
 )
