@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 # (field suffix, first day late, last day late); None = open-ended.
 AGED_BUCKETS = (
@@ -21,6 +22,15 @@ class CreditAgedBalance(models.AbstractModel):
 
     _name = "credit.aged.balance"
     _description = "Aged Balance Service"
+
+    def init(self):
+        # The aged balance of a day reads the partials dated after it.
+        create_index(
+            self.env.cr,
+            "account_partial_reconcile_credit_max_date_index",
+            "account_partial_reconcile",
+            ["max_date"],
+        )
 
     @api.model
     def _credit_check_companies(self, companies):
@@ -156,10 +166,57 @@ class CreditAgedBalance(models.AbstractModel):
         )
 
     @api.model
+    def _credit_aged_amounts_query(self, as_of, companies, filters=None):
+        """Rows (company, partner, age, amount) whose sums per line are the
+        residuals on ``as_of``: the open lines' stored residual, plus back
+        each partial dated after that day on its debit line, minus on its
+        credit line. Summed per customer and bucket without grouping per
+        line first: one pass over the open lines and the recent partials."""
+        where = SQL(
+            """aml.parent_state = 'posted'
+               AND aml.account_id IN (SELECT id FROM account_account
+                                       WHERE account_type = 'asset_receivable')
+               AND aml.company_id IN %(companies)s
+               AND aml.date <= %(as_of)s
+               AND %(partners)s""",
+            companies=tuple(companies.ids),
+            as_of=as_of,
+            partners=self._credit_partner_filter(companies, filters or {}),
+        )
+        columns = SQL(
+            "aml.company_id, aml.partner_id,"
+            " %s - COALESCE(aml.date_maturity, aml.date) AS age",
+            as_of,
+        )
+        return SQL(
+            """
+            SELECT %(columns)s, aml.amount_residual AS residual
+              FROM account_move_line aml
+             WHERE aml.reconciled IS NOT TRUE AND %(where)s
+         UNION ALL
+            SELECT %(columns)s, apr.amount
+              FROM account_partial_reconcile apr
+              JOIN account_move_line aml ON aml.id = apr.debit_move_id
+             WHERE apr.max_date > %(as_of)s AND apr.company_id IN %(companies)s
+               AND %(where)s
+         UNION ALL
+            SELECT %(columns)s, -apr.amount
+              FROM account_partial_reconcile apr
+              JOIN account_move_line aml ON aml.id = apr.credit_move_id
+             WHERE apr.max_date > %(as_of)s AND apr.company_id IN %(companies)s
+               AND %(where)s
+            """,
+            columns=columns,
+            where=where,
+            as_of=as_of,
+            companies=tuple(companies.ids),
+        )
+
+    @api.model
     def _credit_aged_partner_query(self, as_of, companies, filters=None):
         """The aged balance per company and commercial partner: one row with
         each bucket, the overdue part and the total, and the customer's
-        collector, grade and salesperson in that company. Lines are summed
+        collector, grade and salesperson in that company. Amounts are summed
         per partner first, so the customers are joined once each."""
         buckets = []
         for suffix, first, last in AGED_BUCKETS:
@@ -193,17 +250,22 @@ class CreditAgedBalance(models.AbstractModel):
                            COALESCE(SUM(residual) FILTER (WHERE age > 0), 0)
                                AS amount_overdue,
                            SUM(residual) AS amount_total
-                      FROM (%(lines)s) AS aged
+                      FROM (%(amounts)s) AS aged
                   GROUP BY company_id, partner_id
                    ) AS per_partner
               JOIN res_partner p ON p.id = per_partner.partner_id
               JOIN res_partner cp ON cp.id = p.commercial_partner_id
           GROUP BY per_partner.company_id, cp.id
+            HAVING %(nonzero)s
             """,
             key=company_key,
             sums=SQL(", ").join(sums),
             buckets=SQL(", ").join(buckets),
-            lines=self._credit_aged_lines_query(as_of, companies, filters),
+            amounts=self._credit_aged_amounts_query(as_of, companies, filters),
+            nonzero=SQL(" OR ").join(
+                SQL("SUM(per_partner.%s) <> 0", SQL.identifier(f"amount_{suffix}"))
+                for suffix, _first, _last in AGED_BUCKETS
+            ),
         )
 
     @api.model

@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -305,3 +306,21 @@ class TestCollectionKpi(CreditCollectionCommon):
         self.assertEqual(
             manager.search_count([("company_id", "=", self.company.id)]), 12
         )
+
+    def test_snapshot_access(self):
+        snapshots = self.env["credit.collection.snapshot"]
+        mine = snapshots._credit_take_snapshot(self.company, date(2026, 6, 30))
+        other = self.setup_other_company(name="Other Co")["company"]
+        theirs = snapshots.sudo()._credit_take_snapshot(other, date(2026, 6, 30))
+        as_collector = snapshots.with_user(self.collector)
+        # Controllers read their companies' trends, never another's...
+        self.assertEqual(as_collector.search([]), mine)
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.collector).read(["amount_receivable"])
+        # ...and do not take snapshots: that is the manager's job.
+        with self.assertRaises(AccessError):
+            as_collector.action_credit_take_snapshots()
+        with self.assertRaises(AccessError):
+            self.env["credit.collection.kpi"].with_user(
+                self.collector
+            )._credit_recovery(other, date(2026, 6, 1), date(2026, 6, 30))
