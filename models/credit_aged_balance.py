@@ -102,6 +102,28 @@ class CreditAgedBalance(models.AbstractModel):
         )
 
     @api.model
+    def _credit_line_filter(self, as_of, companies, filters):
+        """Posted receivable lines of ``companies`` dated by ``as_of``. The
+        receivable accounts are given by id: the planner then estimates the
+        lines well and drives the joins from the few recent partials."""
+        accounts = (
+            self.env["account.account"]
+            .sudo()
+            ._search([("account_type", "=", "asset_receivable")])
+        )
+        return SQL(
+            """aml.parent_state = 'posted'
+               AND aml.account_id IN %(accounts)s
+               AND aml.company_id IN %(companies)s
+               AND aml.date <= %(as_of)s
+               AND %(partners)s""",
+            accounts=tuple(accounts) or (0,),
+            companies=tuple(companies.ids),
+            as_of=as_of,
+            partners=self._credit_partner_filter(companies, filters or {}),
+        )
+
+    @api.model
     def _credit_aged_lines_query(self, as_of, companies, filters=None):
         """One row per receivable line open on ``as_of``: id, move, company,
         partner (as on the line), date, due date and residual in company
@@ -112,17 +134,7 @@ class CreditAgedBalance(models.AbstractModel):
         reconciliations dated after that day undone: those are few, so only
         the open lines and the lines they touch are read, never the whole
         reconciled history."""
-        where = SQL(
-            """aml.parent_state = 'posted'
-               AND aml.account_id IN (SELECT id FROM account_account
-                                       WHERE account_type = 'asset_receivable')
-               AND aml.company_id IN %(companies)s
-               AND aml.date <= %(as_of)s
-               AND %(partners)s""",
-            companies=tuple(companies.ids),
-            as_of=as_of,
-            partners=self._credit_partner_filter(companies, filters or {}),
-        )
+        where = self._credit_line_filter(as_of, companies, filters)
         columns = SQL(
             "aml.id AS line_id, aml.move_id, aml.company_id, aml.partner_id,"
             " %s - COALESCE(aml.date_maturity, aml.date) AS age",
@@ -172,17 +184,7 @@ class CreditAgedBalance(models.AbstractModel):
         each partial dated after that day on its debit line, minus on its
         credit line. Summed per customer and bucket without grouping per
         line first: one pass over the open lines and the recent partials."""
-        where = SQL(
-            """aml.parent_state = 'posted'
-               AND aml.account_id IN (SELECT id FROM account_account
-                                       WHERE account_type = 'asset_receivable')
-               AND aml.company_id IN %(companies)s
-               AND aml.date <= %(as_of)s
-               AND %(partners)s""",
-            companies=tuple(companies.ids),
-            as_of=as_of,
-            partners=self._credit_partner_filter(companies, filters or {}),
-        )
+        where = self._credit_line_filter(as_of, companies, filters)
         columns = SQL(
             "aml.company_id, aml.partner_id,"
             " %s - COALESCE(aml.date_maturity, aml.date) AS age",
@@ -190,21 +192,23 @@ class CreditAgedBalance(models.AbstractModel):
         )
         return SQL(
             """
+            WITH later AS MATERIALIZED (
+                SELECT debit_move_id AS line_id, amount
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(as_of)s AND company_id IN %(companies)s
+             UNION ALL
+                SELECT credit_move_id, -amount
+                  FROM account_partial_reconcile
+                 WHERE max_date > %(as_of)s AND company_id IN %(companies)s
+            )
             SELECT %(columns)s, aml.amount_residual AS residual
               FROM account_move_line aml
              WHERE aml.reconciled IS NOT TRUE AND %(where)s
          UNION ALL
-            SELECT %(columns)s, apr.amount
-              FROM account_partial_reconcile apr
-              JOIN account_move_line aml ON aml.id = apr.debit_move_id
-             WHERE apr.max_date > %(as_of)s AND apr.company_id IN %(companies)s
-               AND %(where)s
-         UNION ALL
-            SELECT %(columns)s, -apr.amount
-              FROM account_partial_reconcile apr
-              JOIN account_move_line aml ON aml.id = apr.credit_move_id
-             WHERE apr.max_date > %(as_of)s AND apr.company_id IN %(companies)s
-               AND %(where)s
+            SELECT %(columns)s, later.amount
+              FROM later
+              JOIN account_move_line aml ON aml.id = later.line_id
+             WHERE %(where)s
             """,
             columns=columns,
             where=where,
