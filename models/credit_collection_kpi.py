@@ -18,9 +18,15 @@ class CreditCollectionKpi(models.AbstractModel):
 
     @api.model
     def _credit_receivable_filter(self):
+        """Posted lines of receivable accounts, given by id for the planner."""
+        accounts = (
+            self.env["account.account"]
+            .sudo()
+            ._search([("account_type", "=", "asset_receivable")])
+        )
         return SQL(
-            "aml.account_id IN (SELECT id FROM account_account"
-            " WHERE account_type = 'asset_receivable') AND aml.parent_state = 'posted'"
+            "aml.account_id IN %s AND aml.parent_state = 'posted'",
+            tuple(accounts) or (0,),
         )
 
     @api.model
@@ -131,12 +137,19 @@ class CreditCollectionKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH paid AS (
+            WITH candidates AS (
+                SELECT DISTINCT debit_move_id AS id
+                  FROM account_partial_reconcile
+                 WHERE max_date BETWEEN %(start)s AND %(end)s
+                   AND company_id = %(company)s
+            ),
+            paid AS (
                 SELECT %(partner)s AS key, aml.date, aml.date_maturity,
                        (SELECT MAX(apr.max_date)
                           FROM account_partial_reconcile apr
                          WHERE apr.debit_move_id = aml.id) AS paid_on
-                  FROM account_move_line aml
+                  FROM candidates
+                  JOIN account_move_line aml ON aml.id = candidates.id
                   JOIN account_move m ON m.id = aml.move_id
                   JOIN res_partner p ON p.id = aml.partner_id
                  WHERE %(receivable)s
@@ -168,24 +181,37 @@ class CreditCollectionKpi(models.AbstractModel):
         """Recovery rate of the period: collected / due, where due is what
         was open at the start of the period or invoiced during it and fell
         due by its end, and collected what payments (not credit notes)
-        settled of it during the period. {due, collected, rate (%)}."""
+        settled of it during the period. {due, collected, rate (%)}.
+
+        Open at the start = stored residual with the partials dated since
+        then undone, so only open and recently touched lines are read."""
         self._credit_prepare(company)
         [(due, collected)] = self.env.execute_query(
             SQL(
                 """
-            WITH due AS (
-                SELECT aml.id,
-                       aml.balance - COALESCE((
-                           SELECT SUM(apr.amount)
-                             FROM account_partial_reconcile apr
-                            WHERE apr.debit_move_id = aml.id
-                              AND apr.max_date < %(start)s), 0) AS amount
+            WITH touched AS (
+                SELECT line_id, SUM(amount) AS amount
+                  FROM (
+                        SELECT debit_move_id AS line_id, amount
+                          FROM account_partial_reconcile
+                         WHERE max_date >= %(start)s AND company_id = %(company)s
+                     UNION ALL
+                        SELECT credit_move_id, -amount
+                          FROM account_partial_reconcile
+                         WHERE max_date >= %(start)s AND company_id = %(company)s
+                       ) AS sides
+              GROUP BY line_id
+            ),
+            due AS (
+                SELECT aml.id, aml.amount_residual + COALESCE(t.amount, 0) AS amount
                   FROM account_move_line aml
-                 WHERE %(receivable)s
-                   AND aml.balance > 0
-                   AND aml.company_id = %(company)s
-                   AND aml.date <= %(end)s
-                   AND COALESCE(aml.date_maturity, aml.date) <= %(end)s
+             LEFT JOIN touched t ON t.line_id = aml.id
+                 WHERE aml.reconciled IS NOT TRUE AND %(due_lines)s
+             UNION ALL
+                SELECT aml.id, aml.amount_residual + t.amount
+                  FROM touched t
+                  JOIN account_move_line aml ON aml.id = t.line_id
+                 WHERE aml.reconciled AND %(due_lines)s
             ),
             collected AS (
                 SELECT apr.debit_move_id AS id, SUM(apr.amount) AS amount
@@ -202,7 +228,15 @@ class CreditCollectionKpi(models.AbstractModel):
          LEFT JOIN collected ON collected.id = due.id
              WHERE due.amount > 0
                 """,
-                receivable=self._credit_receivable_filter(),
+                due_lines=SQL(
+                    """%s AND aml.balance > 0 AND aml.company_id = %s
+                       AND aml.date <= %s
+                       AND COALESCE(aml.date_maturity, aml.date) <= %s""",
+                    self._credit_receivable_filter(),
+                    company.id,
+                    date_to,
+                    date_to,
+                ),
                 company=company.id,
                 start=date_from,
                 end=date_to,
