@@ -53,6 +53,10 @@
         "views/credit_payment_plan_views.xml",
         "views/credit_payment_plan_menus.xml",
         "views/credit_payment_plan_settings_views.xml",
+        "report/credit_aged_balance_reports.xml",
+        "report/credit_aged_balance_templates.xml",
+        "wizards/credit_aged_balance_wizard_views.xml",
+        "views/credit_collection_snapshot_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

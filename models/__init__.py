@@ -25,3 +25,11 @@ from . import (
     res_partner,
     sale_order,
 )
+
+# isort: split
+from . import (
+    credit_aged_balance,
+    credit_collection_kpi,
+    credit_collection_snapshot,
+    credit_collector_snapshot,
+)

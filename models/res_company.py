@@ -138,3 +138,56 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The payment plan grace period cannot be negative.")
                 )
+
+    # Collection analytics: unit costs of the cost of collection
+    credit_cost_email = fields.Monetary(
+        string="Cost per Email",
+        currency_field="currency_id",
+        help="What one reminder email costs the company (time, tools).",
+    )
+    credit_cost_letter = fields.Monetary(
+        string="Cost per Letter",
+        currency_field="currency_id",
+        help="Printing and postage of one letter (registered letters included).",
+    )
+    credit_cost_call = fields.Monetary(
+        string="Cost per Call",
+        currency_field="currency_id",
+        help="A collector's time for one reminder call.",
+    )
+    credit_cost_sms = fields.Monetary(
+        string="Cost per SMS", currency_field="currency_id"
+    )
+    credit_cost_agency = fields.Monetary(
+        string="Cost per Agency Hand-off",
+        currency_field="currency_id",
+        help="Fixed cost of handing one customer over to a collection agency.",
+    )
+    credit_cost_legal = fields.Monetary(
+        string="Cost per Legal Action",
+        currency_field="currency_id",
+        help="Fixed cost of starting legal action against one customer.",
+    )
+
+    @api.constrains(
+        "credit_cost_email",
+        "credit_cost_letter",
+        "credit_cost_call",
+        "credit_cost_sms",
+        "credit_cost_agency",
+        "credit_cost_legal",
+    )
+    def _check_credit_costs(self):
+        for company in self:
+            costs = (
+                company.credit_cost_email,
+                company.credit_cost_letter,
+                company.credit_cost_call,
+                company.credit_cost_sms,
+                company.credit_cost_agency,
+                company.credit_cost_legal,
+            )
+            if any(cost < 0 for cost in costs):
+                raise ValidationError(
+                    self.env._("The costs of collection cannot be negative.")
+                )

@@ -56,3 +56,22 @@ class ResConfigSettings(models.TransientModel):
     credit_plan_grace_days = fields.Integer(
         related="company_id.credit_plan_grace_days", readonly=False
     )
+
+    credit_cost_email = fields.Monetary(
+        related="company_id.credit_cost_email", readonly=False
+    )
+    credit_cost_letter = fields.Monetary(
+        related="company_id.credit_cost_letter", readonly=False
+    )
+    credit_cost_call = fields.Monetary(
+        related="company_id.credit_cost_call", readonly=False
+    )
+    credit_cost_sms = fields.Monetary(
+        related="company_id.credit_cost_sms", readonly=False
+    )
+    credit_cost_agency = fields.Monetary(
+        related="company_id.credit_cost_agency", readonly=False
+    )
+    credit_cost_legal = fields.Monetary(
+        related="company_id.credit_cost_legal", readonly=False
+    )

@@ -5,3 +5,9 @@ from . import (
     credit_override_wizard,
     credit_payment_plan_wizard,
 )
+
+# isort: split
+from . import (
+    credit_aged_balance_line,
+    credit_aged_balance_wizard,
+)
