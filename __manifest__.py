@@ -46,8 +46,14 @@
         "views/credit_interest_rate_views.xml",
         "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
+        "report/res_partner_reports.xml",
+        "report/res_partner_templates.xml",
+        "data/mail_template_statement_data.xml",
+        "data/ir_actions_server_data.xml",
+        "views/credit_dunning_level_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",
+        "demo/credit_letters_demo.xml",
     ],
 }

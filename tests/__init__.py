@@ -6,6 +6,8 @@ from . import (
     test_dunning,
     test_interest_invoicing,
     test_late_interest,
+    test_letters,
     test_pauses,
     test_security,
+    test_statement,
 )
