@@ -364,10 +364,9 @@ class CreditNotice(models.Model):
     def _credit_attach_letter(self):
         """Store the PDF letter of the notices that went out and link it on
         them: the report's attachment expression saves it, later prints
-        reuse it, so the letter on file is the one that was sent. One
-        rendering for the batch, split per notice; a notice the split missed
-        is rendered alone. A rendering error is noted on the notice and never
-        undoes the sending."""
+        reuse it, so the letter on file is the one that was sent. A
+        rendering error is noted on the notices and never undoes the
+        sending."""
         notices = self.filtered(
             lambda notice: notice.state in ("sent", "paid")
             and not notice.letter_attachment_id
@@ -375,33 +374,24 @@ class CreditNotice(models.Model):
         if not notices:
             return
         report = self.env.ref("credit_collection.action_report_credit_notice")
-        pending = notices
-        # The whole batch first, then one by one what its split missed.
-        for batch in [notices] + (
-            [notice for notice in notices] if len(notices) > 1 else []
-        ):
-            batch = batch & pending
-            if not batch:
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    _content, report_type = self.env[
-                        "ir.actions.report"
-                    ]._render_qweb_pdf(report, batch.ids)
-            except UserError as error:
-                for notice in batch:
-                    notice.message_post(
-                        body=self.env._(
-                            "The letter could not be stored: %(reason)s",
-                            reason=str(error),
-                        )
+        try:
+            with self.env.cr.savepoint():
+                _content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+                    report, notices.ids
+                )
+        except Exception as error:  # noqa: BLE001 - any engine failure
+            # The savepoint undid the rendering only: the sending stands and
+            # the controller sees on the notice why its letter is missing.
+            for notice in notices:
+                notice.message_post(
+                    body=self.env._(
+                        "The letter could not be stored: %(reason)s", reason=str(error)
                     )
-                pending -= batch
-                continue
-            if report_type != "pdf":
-                return  # no PDF engine (test mode): nothing to store
-            for notice in batch:
-                attachment = report.retrieve_attachment(notice)
-                if attachment:
-                    notice.letter_attachment_id = attachment
-                    pending -= notice
+                )
+            return
+        if report_type != "pdf":
+            return  # no PDF engine (test mode): nothing to store
+        for notice in notices:
+            attachment = report.retrieve_attachment(notice)
+            if attachment:
+                notice.letter_attachment_id = attachment

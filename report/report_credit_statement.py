@@ -43,6 +43,7 @@ class ReportCreditStatement(models.AbstractModel):
         """{partner id: values} of each customer's statement on ``date``:
         open receivable items, aging totals, payments of the last
         ``payment_days`` days; amounts in the company currency."""
+        date = fields.Date.to_date(date)
         commercial = partners.commercial_partner_id
         base_domain = [
             ("company_id", "=", company.id),
