@@ -276,10 +276,11 @@ class TestCreditLetters(CreditCollectionCommon):
             page_text = pdf_text(reader.pages[page])
             self.assertIn(notice.name, page_text)
             self.assertIn("Payment reminder", page_text)
-        action = notices.action_print_letters()
+        action = notices.with_user(self.collector).action_print_letters()
         self.assertEqual(
             action["report_name"], "credit_collection.report_credit_notice"
         )
+        self.assertEqual(action["context"]["active_ids"], notices.ids)
 
     def test_sent_notice_keeps_its_pdf_letter(self):
         self.make_invoice(self.customer, 2000, "2026-03-02")
