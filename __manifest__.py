@@ -51,6 +51,13 @@
         "data/mail_template_statement_data.xml",
         "data/ir_actions_server_data.xml",
         "views/credit_dunning_level_views.xml",
+        "report/credit_payment_plan_reports.xml",
+        "report/credit_payment_plan_templates.xml",
+        "data/credit_payment_plan_data.xml",
+        "wizards/credit_payment_plan_wizard_views.xml",
+        "views/credit_payment_plan_views.xml",
+        "views/credit_payment_plan_menus.xml",
+        "views/credit_payment_plan_settings_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

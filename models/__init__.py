@@ -14,6 +14,8 @@ from . import (
     credit_interest_rate,
     credit_notice,
     credit_notice_line,
+    credit_payment_plan,
+    credit_payment_plan_installment,
     credit_promise,
     credit_risk_grade,
     credit_risk_score,

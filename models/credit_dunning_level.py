@@ -35,6 +35,10 @@ class CreditDunningLevel(models.Model):
         domain="[('model', '=', 'credit.notice')]",
         help="Sent to the customer's invoicing contact, with the letter attached.",
     )
+    attach_letter = fields.Boolean(
+        help="Attach the notice's letter as a PDF. Each letter is a PDF "
+        "rendering: keep it for the formal steps on large ledgers.",
+    )
     attach_invoices = fields.Boolean(
         help="Attach the PDF of each invoice of the notice to the email."
     )

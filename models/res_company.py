@@ -122,3 +122,19 @@ class ResCompany(models.Model):
             trend_tolerance=self.credit_risk_trend_tolerance,
             age_full_months=self.credit_risk_age_full_months,
         )
+
+    # Payment plans
+    credit_plan_grace_days = fields.Integer(
+        string="Payment Plan Grace Period (days)",
+        default=10,
+        help="Days an installment may stay unpaid after its due date before "
+        "the payment plan is broken and reminders resume.",
+    )
+
+    @api.constrains("credit_plan_grace_days")
+    def _check_credit_plan_grace_days(self):
+        for company in self:
+            if company.credit_plan_grace_days < 0:
+                raise ValidationError(
+                    self.env._("The payment plan grace period cannot be negative.")
+                )

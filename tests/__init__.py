@@ -8,6 +8,8 @@ from . import (
     test_late_interest,
     test_letters,
     test_pauses,
+    test_payment_plan,
+    test_payment_schedule,
     test_security,
     test_statement,
 )
