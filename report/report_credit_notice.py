@@ -115,6 +115,7 @@ class ReportCreditNotice(models.AbstractModel):
                 )
             except UserError as error:
                 interest_error = error.args[0]
+                show_interest = False  # a note replaces the column
         if show_indemnity:
             indemnities = moves._credit_recovery_indemnity(
                 scenario, as_of_date=notice.date

@@ -24,6 +24,7 @@ DOCS = os.path.join(
 port = odoo.tools.config["http_port"]
 http = server.ThreadedServer(odoo.http.root)
 http.http_spawn()
+previous_url = env["ir.config_parameter"].get_param("report.url")
 env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{port}")
 env.cr.commit()  # the HTTP server reads it from its own cursor
 
@@ -36,7 +37,7 @@ env = env(
 scenario = env.ref("credit_collection.scenario_standard_b2b")
 scenario.write({"interest_policy": "statutory", "apply_recovery_indemnity": True})
 if not company.external_report_layout_id:
-    company.external_report_layout_id = env.ref("web.external_layout_standard").view_id
+    company.external_report_layout_id = env.ref("web.external_layout_standard")
 
 
 def make_notice(partner_xmlid, level_xmlid, **values):
@@ -92,6 +93,11 @@ letters = {
     ),
 }
 env.cr.commit()  # the HTTP server must see the notices' company layout
+# The first rendering builds the report style sheets: render once before.
+env["ir.actions.report"]._render_qweb_pdf(
+    "credit_collection.action_report_credit_notice",
+    letters["letter_first_reminder"].ids,
+)
 try:
     for name, notice in letters.items():
         pdf, _type = env["ir.actions.report"]._render_qweb_pdf(
@@ -122,5 +128,5 @@ finally:
         notice.line_ids.unlink()
         notice.unlink()
     scenario.write({"interest_policy": "none", "apply_recovery_indemnity": False})
+    env["ir.config_parameter"].set_param("report.url", previous_url or False)
     env.cr.commit()
-    http.stop()
