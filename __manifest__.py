@@ -46,6 +46,11 @@
         "views/credit_interest_rate_views.xml",
         "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
+        "report/res_partner_reports.xml",
+        "report/res_partner_templates.xml",
+        "data/mail_template_statement_data.xml",
+        "data/ir_actions_server_data.xml",
+        "views/credit_dunning_level_views.xml",
         "report/credit_payment_plan_reports.xml",
         "report/credit_payment_plan_templates.xml",
         "data/credit_payment_plan_data.xml",
@@ -60,5 +65,6 @@
     ],
     "demo": [
         "demo/credit_collection_demo.xml",
+        "demo/credit_letters_demo.xml",
     ],
 }

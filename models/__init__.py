@@ -20,6 +20,7 @@ from . import (
     credit_risk_grade,
     credit_risk_score,
     credit_risk_score_line,
+    ir_actions_report,
     res_company,
     res_config_settings,
     res_partner,

@@ -254,6 +254,10 @@ class CreditNotice(models.Model):
                             notice._credit_send(level)
                     except UserError as error:
                         notice._credit_mark_failed(str(error))
+        # Letters to print are stored as sent (emailed letters already are).
+        self.filtered(
+            lambda notice: notice.state == "sent" and notice.letter_to_print
+        )._credit_attach_letter()
 
     def _credit_mark_failed(self, reason):
         self.ensure_one()
@@ -498,3 +502,42 @@ class CreditNotice(models.Model):
                 template = notice.scenario_id.thank_you_template_id
                 if template and notice.contact_id.email:
                     template.send_mail(notice.id, force_send=False)
+
+    # ------------------------------------------------------------------
+    # Letter
+    # ------------------------------------------------------------------
+
+    def _credit_attach_letter(self):
+        """Store the PDF letter of the notices that went out and link it on
+        them: the report's attachment expression saves it, later prints
+        reuse it, so the letter on file is the one that was sent. A
+        rendering error is noted on the notices and never undoes the
+        sending."""
+        notices = self.filtered(
+            lambda notice: notice.state in ("sent", "paid")
+            and not notice.letter_attachment_id
+        )
+        if not notices:
+            return
+        report = self.env.ref("credit_collection.action_report_credit_notice")
+        try:
+            with self.env.cr.savepoint():
+                _content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+                    report, notices.ids
+                )
+        except Exception as error:  # noqa: BLE001 - any engine failure
+            # The savepoint undid the rendering only: the sending stands and
+            # the controller sees on the notice why its letter is missing.
+            for notice in notices:
+                notice.message_post(
+                    body=self.env._(
+                        "The letter could not be stored: %(reason)s", reason=str(error)
+                    )
+                )
+            return
+        if report_type != "pdf":
+            return  # no PDF engine (test mode): nothing to store
+        for notice in notices:
+            attachment = report.retrieve_attachment(notice)
+            if attachment:
+                notice.letter_attachment_id = attachment

@@ -990,6 +990,49 @@ class ResPartner(models.Model):
             return partner.credit_debtor_type
         return "business" if partner.is_company else "consumer"
 
+    # ------------------------------------------------------------------
+    # Statement of account
+    # ------------------------------------------------------------------
+    credit_statement_contact_id = fields.Many2one(
+        "res.partner",
+        string="Statement Recipient",
+        compute="_compute_credit_statement_contact_id",
+        help="The invoicing contact of the customer, else the customer.",
+    )
+
+    def _compute_credit_statement_contact_id(self):
+        for partner in self:
+            partner.credit_statement_contact_id = (
+                partner._credit_contact() if partner.id else partner
+            )
+
+    def action_credit_send_statement(self):
+        """Open the email composer with the statement of account of each
+        selected customer attached: one email per customer."""
+        if not self.env.user.has_group("credit_collection.group_credit_controller"):
+            raise AccessError(
+                self.env._("Only credit controllers can send statements of account.")
+            )
+        customers = self.commercial_partner_id
+        template = self.env.ref("credit_collection.mail_template_credit_statement")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send Statement"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": customers.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment"
+                if len(customers) == 1
+                else "mass_mail",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+            },
+        }
+
 
 class ResPartnerPaymentPlan(models.Model):
     """Payment plans of a customer: smart button, wizard, and broken plans
