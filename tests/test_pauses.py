@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Date
 from odoo.tests import tagged
 
@@ -150,3 +150,21 @@ class TestDunningPauses(CreditCollectionCommon):
         )
         self.assertEqual(len(mails), 2)
         self.assertIn("thank you", mails.sorted("id")[-1].subject)
+
+    def test_reschedule_postpones_the_next_reminder(self):
+        invoice = self.make_invoice(self.customer, 1000, "2026-03-02")
+        notice = self.run_dunning("2026-03-09")
+        with freeze_time("2026-03-10"):
+            wizard = (
+                self.env["credit.notice.reschedule"]
+                .with_user(self.collector)
+                .with_context(active_model="credit.notice", active_ids=notice.ids)
+                .create({"date": "2026-03-30", "reason": "Call back on the 30th"})
+            )
+            with self.assertRaises(UserError):
+                wizard.copy({"date": "2026-03-01"}).action_reschedule()
+            wizard.action_reschedule()
+        self.assertEqual(invoice.credit_paused_until, Date.to_date("2026-03-30"))
+        self.assertIn("Call back on the 30th", notice.message_ids[0].body)
+        self.assertFalse(self.run_dunning("2026-03-22"))  # +20, postponed
+        self.assertEqual(self.run_dunning("2026-03-31").level_id, self.level_second)
