@@ -1,1 +1,4 @@
 from . import models, tools, wizards
+
+# isort: split
+from . import controllers

@@ -53,8 +53,15 @@
         "views/credit_payment_plan_views.xml",
         "views/credit_payment_plan_menus.xml",
         "views/credit_payment_plan_settings_views.xml",
+        "views/credit_portal_templates.xml",
+        "views/credit_portal_settings_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_collection/static/src/tours/*.js",
+        ],
+    },
 }

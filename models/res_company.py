@@ -138,3 +138,12 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The payment plan grace period cannot be negative.")
                 )
+
+    # Customer portal
+    credit_plan_portal_auto_approve = fields.Boolean(
+        string="Auto-approve Portal Plan Requests",
+        default=True,
+        help="A payment plan a customer requests on the portal within the "
+        "limits of their risk grade is activated at once; otherwise it waits "
+        "for a collector's approval.",
+    )

@@ -56,3 +56,6 @@ class ResConfigSettings(models.TransientModel):
     credit_plan_grace_days = fields.Integer(
         related="company_id.credit_plan_grace_days", readonly=False
     )
+    credit_plan_portal_auto_approve = fields.Boolean(
+        related="company_id.credit_plan_portal_auto_approve", readonly=False
+    )

@@ -11,3 +11,6 @@ from . import (
     test_payment_schedule,
     test_security,
 )
+
+# isort: split
+from . import test_portal
