@@ -1,4 +1,5 @@
 import base64
+import math
 from datetime import timedelta
 
 from werkzeug.urls import url_encode
@@ -6,6 +7,7 @@ from werkzeug.urls import url_encode
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -125,6 +127,7 @@ class CreditCollectionPortal(CustomerPortal):
             .sudo()
             ._credit_max_installments(partner, plan_company)
         )
+        max_date = today + timedelta(days=plan_company.credit_portal_max_days)
         return {
             "credit_partner": partner,
             "credit_notice": notice,
@@ -143,7 +146,8 @@ class CreditCollectionPortal(CustomerPortal):
             "credit_dispute_reasons": request.env["credit.dispute"]
             ._fields["reason"]
             ._description_selection(request.env),
-            "credit_default_first_date": today + timedelta(days=30),
+            "credit_max_date": max_date,
+            "credit_default_first_date": min(today + timedelta(days=30), max_date),
             "credit_success": kwargs.get("credit_success"),
             "credit_error": kwargs.get("credit_error"),
         }
@@ -190,7 +194,7 @@ class CreditCollectionPortal(CustomerPortal):
             )
         return invoices
 
-    def _credit_parse_date(self, value, today):
+    def _credit_parse_date(self, value, today, company):
         env = request.env
         try:
             day = fields.Date.to_date(value)
@@ -200,15 +204,26 @@ class CreditCollectionPortal(CustomerPortal):
             raise UserError(env._("Give a valid date."))
         if day < today:
             raise UserError(env._("The date cannot be in the past."))
+        horizon = company.credit_portal_max_days
+        if day > today + timedelta(days=horizon):
+            raise UserError(
+                env._(
+                    "The date cannot be more than %(days)s days from today; for "
+                    "a longer delay, please contact us.",
+                    days=horizon,
+                )
+            )
         return day
 
     def _credit_log(self, partner, notice, company, body):
         """What the customer did, in the chatter of the customer and of the
         reminder, where the collector sees it."""
-        partner = partner.sudo().with_company(company)
-        partner.message_post(body=body)
+        author = self._credit_author(partner)
+        partner.sudo().with_company(company).message_post(
+            body=body, author_id=author.id
+        )
         if notice:
-            notice.message_post(body=body)
+            notice.message_post(body=body, author_id=author.id)
 
     def _credit_author(self, partner):
         user = request.env.user
@@ -318,11 +333,16 @@ class CreditCollectionPortal(CustomerPortal):
             company = invoices.company_id
             currency = company.currency_id
             today = fields.Date.context_today(invoices)
-            promise_date = self._credit_parse_date(post.get("promise_date"), today)
+            promise_date = self._credit_parse_date(
+                post.get("promise_date"), today, company
+            )
             try:
-                amount = currency.round(float(post.get("amount") or 0.0))
-            except ValueError as error:
-                raise UserError(env._("Give the amount you will pay.")) from error
+                amount = float(post.get("amount") or 0.0)
+            except ValueError:
+                amount = 0.0
+            if not math.isfinite(amount):
+                amount = 0.0
+            amount = currency.round(amount)
             if currency.compare_amounts(amount, 0.0) <= 0:
                 raise UserError(env._("The amount must be positive."))
             owed = currency.round(sum(invoices.mapped("amount_residual_signed")))
@@ -418,6 +438,7 @@ class CreditCollectionPortal(CustomerPortal):
             record.message_post(
                 body=env._("Customer message: %(message)s", message=message),
                 attachment_ids=attachments.ids,
+                author_id=self._credit_author(partner).id,
             )
             self._credit_log(
                 partner,
@@ -446,7 +467,7 @@ class CreditCollectionPortal(CustomerPortal):
             invoices = self._credit_selected_invoices(partner, company, invoice_ids)
             company = invoices.company_id
             today = fields.Date.context_today(invoices)
-            first_date = self._credit_parse_date(post.get("first_date"), today)
+            first_date = self._credit_parse_date(post.get("first_date"), today, company)
             try:
                 count = int(post.get("installments") or 0)
             except ValueError:
@@ -480,7 +501,7 @@ class CreditCollectionPortal(CustomerPortal):
                     plan=plan.name,
                     author=self._credit_author(partner).display_name,
                     count=count,
-                    date=first_date,
+                    date=format_date(env, first_date),
                     state=dict(plan._fields["state"]._description_selection(env))[
                         plan.state
                     ],

@@ -147,3 +147,17 @@ class ResCompany(models.Model):
         "limits of their risk grade is activated at once; otherwise it waits "
         "for a collector's approval.",
     )
+    credit_portal_max_days = fields.Integer(
+        string="Portal Horizon (days)",
+        default=60,
+        help="Latest date, in days from today, a customer may promise to pay "
+        "or start a payment plan on the portal.",
+    )
+
+    @api.constrains("credit_portal_max_days")
+    def _check_credit_portal_max_days(self):
+        for company in self:
+            if company.credit_portal_max_days < 1:
+                raise ValidationError(
+                    self.env._("The portal horizon must be at least one day.")
+                )

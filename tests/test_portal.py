@@ -187,6 +187,18 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
                 {"promise_date": past},
             ),
             ("/my/credit/promise", [("invoice_ids", self.overdue.id)], {"amount": 9e9}),
+            (
+                "/my/credit/promise",
+                [("invoice_ids", self.overdue.id)],
+                {"amount": "nan"},
+            ),
+            (
+                "/my/credit/promise",
+                [("invoice_ids", self.overdue.id)],
+                {"promise_date": str(self.today + timedelta(days=61))},
+            ),
+            ("/my/credit/promise", [("invoice_ids", "x")], {}),
+            ("/my/credit/promise", [], {}),
             ("/my/credit/dispute", [("invoice_id", self.other_invoice.id)], {}),
             ("/my/credit/dispute", [("invoice_id", self.overdue.id)], {"reason": "x"}),
             ("/my/credit/plan_request", [("invoice_ids", self.other_invoice.id)], {}),
@@ -229,6 +241,67 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
             )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self._counts(), before)
+
+    def test_dispute_with_document_and_plan_for_approval(self):
+        """A dispute carries the customer's document; without auto-approval
+        a plan request waits for the collector."""
+        self.company.credit_plan_portal_auto_approve = False
+        self.authenticate("dupont_portal", "dupont_portal")
+        csrf = self._csrf("/my/credit")
+        response = self.url_open(
+            "/my/credit/dispute",
+            data={
+                "csrf_token": csrf,
+                "invoice_id": self.overdue.id,
+                "reason": "delivery",
+                "message": "Half of the order never arrived.",
+            },
+            files={"attachment": ("delivery_note.pdf", b"%PDF-1.4 note", "text/plain")},
+        )
+        self.assertIn("o_credit_success", response.text)
+        dispute = self.env["credit.dispute"].search([("move_id", "=", self.overdue.id)])
+        self.assertRecordValues(
+            dispute, [{"source": "portal", "reason": "delivery", "state": "open"}]
+        )
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "credit.dispute"), ("res_id", "=", dispute.id)]
+        )
+        self.assertEqual(attachment.name, "delivery_note.pdf")
+        self.assertIn(self.overdue.id, self.overdue._credit_paused_move_ids(self.today))
+        # The same invoice cannot be disputed twice.
+        response = self.url_open(
+            "/my/credit/dispute",
+            data={
+                "csrf_token": csrf,
+                "invoice_id": self.overdue.id,
+                "reason": "price",
+                "message": "Again",
+            },
+        )
+        self.assertIn("o_credit_error", response.text)
+        self.assertEqual(self.env["credit.dispute"].search_count([]), 1)
+
+        response = self.url_open(
+            "/my/credit/plan_request",
+            data=[
+                ("csrf_token", csrf),
+                ("invoice_ids", self.overdue.id),
+                ("invoice_ids", self.upcoming.id),
+                ("installments", "4"),
+                ("first_date", str(self.today + timedelta(days=15))),
+            ],
+        )
+        self.assertIn("o_credit_success", response.text)
+        plan = self.env["credit.payment.plan"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertRecordValues(
+            plan, [{"state": "draft", "source": "portal", "installment_count": 4}]
+        )
+        self.assertEqual(plan.move_ids, self.overdue | self.upcoming)
+        bodies = " ".join(self.customer.message_ids.mapped("body"))
+        self.assertIn("dupont_portal contact: Not delivered or incomplete", bodies)
+        self.assertIn(f"Payment plan {plan.name} requested on the portal", bodies)
 
     def test_promise_by_reminder_token(self):
         """A customer without a login answers the reminder from its link:
