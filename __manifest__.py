@@ -53,6 +53,8 @@
         "views/credit_payment_plan_views.xml",
         "views/credit_payment_plan_menus.xml",
         "views/credit_payment_plan_settings_views.xml",
+        "report/credit_statement_reports.xml",
+        "report/credit_statement_templates.xml",
         "views/credit_portal_templates.xml",
         "views/credit_portal_settings_views.xml",
     ],

@@ -297,6 +297,44 @@ class CreditCollectionPortal(CustomerPortal):
         values["notice"] = notice
         return request.render("credit_collection.portal_my_credit_notice", values)
 
+    def _credit_statement_pdf(self, partner, company):
+        """The statement of account of ``partner`` in ``company`` as a PDF
+        response."""
+        pdf = (
+            request.env["ir.actions.report"]
+            .sudo()
+            .with_company(company)
+            ._render_qweb_pdf(
+                "credit_collection.action_report_credit_statement",
+                partner.commercial_partner_id.ids,
+            )[0]
+        )
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(pdf)),
+            ],
+        )
+
+    @http.route(["/my/credit/statement"], type="http", auth="user", website=True)
+    def portal_my_credit_statement(self, **kwargs):
+        user = request.env.user
+        return self._credit_statement_pdf(user.commercial_partner_id, user.company_id)
+
+    @http.route(
+        ["/my/credit/notices/<int:notice_id>/statement"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_credit_notice_statement(self, notice_id, access_token=None, **kw):
+        try:
+            partner, notice, company = self._credit_actor(notice_id, access_token)
+        except (AccessError, MissingError) as error:
+            raise request.not_found() from error
+        return self._credit_statement_pdf(partner, company)
+
     @http.route(["/my/credit/plans"], type="http", auth="user", website=True)
     def portal_my_credit_plans(self, **kwargs):
         plans = request.env["credit.payment.plan"].search([]).sudo()

@@ -25,3 +25,6 @@ from . import (
     res_partner,
     sale_order,
 )
+
+# isort: split
+from . import report_credit_statement

@@ -99,6 +99,19 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
         self.assertIn(notice.level_id.name, detail.text)
         pdf = self.url_open(f"/my/credit/notices/{notice.id}?report_type=pdf")
         self.assertEqual(pdf.headers["Content-Type"], "application/pdf")
+        statement = self.url_open("/my/credit/statement")
+        self.assertEqual(statement.headers["Content-Type"], "application/pdf")
+        html = (
+            self.env["ir.actions.report"]
+            .with_company(self.company)
+            ._render_qweb_html(
+                "credit_collection.action_report_credit_statement", self.customer.ids
+            )[0]
+            .decode()
+        )
+        for text in (self.overdue.name, self.upcoming.name, "1,500.00", "1,200.00"):
+            self.assertIn(text, html)
+        self.assertNotIn(self.other_invoice.name, html)
         self.assertIn(plan.name, self.url_open("/my/credit/plans").text)
         plan_page = self.url_open(f"/my/credit/plans/{plan.id}")
         self.assertEqual(plan_page.status_code, 200)
@@ -126,6 +139,8 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
             f"/my/credit/notices/{theirs.id}",
             f"/my/credit/notices/{theirs.id}?report_type=pdf",
             f"/my/credit/notices/{theirs.id}?access_token={mine.access_token}",
+            f"/my/credit/notices/{theirs.id}/statement",
+            f"/my/credit/notices/{theirs.id}/statement?access_token={mine.access_token}",
             f"/my/credit/plans/{plan.id}",
             f"/my/credit/plans/{plan.id}?access_token={mine.access_token}",
         ):
