@@ -378,7 +378,7 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
         self.assertEqual(self.env["credit.promise"].search_count([]), 1)
 
     def test_tour_promise(self):
-        self.start_tour("/my/credit", "credit_portal_promise", login="dupont_portal")
+        self.start_tour("/my", "credit_portal_promise", login="dupont_portal")
         promise = self.env["credit.promise"].search(
             [("partner_id", "=", self.customer.id)]
         )

@@ -7,8 +7,17 @@ function inDays(days) {
 }
 
 registry.category("web_tour.tours").add("credit_portal_promise", {
-    url: "/my/credit",
+    url: "/my",
     steps: () => [
+        {
+            content: "The portal home shows the amounts due",
+            trigger: ".o_credit_due_amount:contains('overdue')",
+        },
+        {
+            content: "Open the payments due",
+            trigger: "a[href='/my/credit']",
+            run: "click",
+        },
         {
             content: "Open the promise form",
             trigger: ".o_credit_promise_toggle",
