@@ -1,1 +1,4 @@
 from . import models, report, tools, wizards
+
+# isort: split
+from . import controllers

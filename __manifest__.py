@@ -63,9 +63,16 @@
         "report/credit_aged_balance_templates.xml",
         "wizards/credit_aged_balance_wizard_views.xml",
         "views/credit_collection_snapshot_views.xml",
+        "views/credit_portal_templates.xml",
+        "views/credit_portal_settings_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",
         "demo/credit_letters_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_collection/static/src/tours/*.js",
+        ],
+    },
 }

@@ -191,3 +191,26 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The costs of collection cannot be negative.")
                 )
+
+    # Customer portal
+    credit_plan_portal_auto_approve = fields.Boolean(
+        string="Auto-approve Portal Plan Requests",
+        default=True,
+        help="A payment plan a customer requests on the portal within the "
+        "limits of their risk grade is activated at once; otherwise it waits "
+        "for a collector's approval.",
+    )
+    credit_portal_max_days = fields.Integer(
+        string="Portal Horizon (days)",
+        default=60,
+        help="Latest date, in days from today, a customer may promise to pay "
+        "or start a payment plan on the portal.",
+    )
+
+    @api.constrains("credit_portal_max_days")
+    def _check_credit_portal_max_days(self):
+        for company in self:
+            if company.credit_portal_max_days < 1:
+                raise ValidationError(
+                    self.env._("The portal horizon must be at least one day.")
+                )

@@ -75,3 +75,9 @@ class ResConfigSettings(models.TransientModel):
     credit_cost_legal = fields.Monetary(
         related="company_id.credit_cost_legal", readonly=False
     )
+    credit_plan_portal_auto_approve = fields.Boolean(
+        related="company_id.credit_plan_portal_auto_approve", readonly=False
+    )
+    credit_portal_max_days = fields.Integer(
+        related="company_id.credit_portal_max_days", readonly=False
+    )

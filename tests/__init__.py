@@ -15,4 +15,4 @@ from . import (
 )
 
 # isort: split
-from . import test_aged_balance, test_collection_kpi
+from . import test_aged_balance, test_collection_kpi, test_portal

@@ -1,0 +1,550 @@
+import base64
+import math
+from datetime import timedelta
+
+from werkzeug.urls import url_encode
+
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import format_date
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+OPEN_INVOICE_DOMAIN = [
+    ("move_type", "in", ("out_invoice", "out_receipt")),
+    ("state", "=", "posted"),
+    ("payment_state", "in", ("not_paid", "partial")),
+]
+PORTAL_NOTICE_STATES = ("sent", "paid")
+MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
+
+
+class CreditCollectionPortal(CustomerPortal):
+    """The customer's side of collection: what is due, the reminders
+    received, the payment plans, and the answers a customer can give by
+    themselves (promise, dispute, plan request). Logged-in portal users act
+    for their commercial partner; customers without a login act through the
+    access token of a reminder they received."""
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "credit_due_amount" in counters:
+            values["credit_due_amount"] = self._credit_due_counter()
+        return values
+
+    def _credit_due_counter(self):
+        """The home page badge: overdue and upcoming amounts, or 0 (hidden)
+        when nothing is due."""
+        user = request.env.user
+        if user._is_public():
+            return 0
+        totals = self._credit_totals(
+            self._credit_open_invoices(user.commercial_partner_id)
+        )
+        if not totals:
+            return 0
+        return ", ".join(
+            request.env._(
+                "%(overdue)s overdue, %(upcoming)s upcoming",
+                overdue=currency.format(amounts["overdue"]),
+                upcoming=currency.format(amounts["upcoming"]),
+            )
+            for currency, amounts in totals.items()
+        )
+
+    def _credit_open_invoices(self, partner, company=None):
+        """Open customer invoices of the commercial ``partner`` (sudo: the
+        domain itself restricts them to that customer)."""
+        domain = [
+            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+            *OPEN_INVOICE_DOMAIN,
+        ]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        return (
+            request.env["account.move"]
+            .sudo()
+            .search(domain, order="invoice_date_due, id")
+        )
+
+    def _credit_totals(self, invoices):
+        """{currency: {'overdue': amount, 'upcoming': amount}}, rounded with
+        each currency."""
+        today = fields.Date.context_today(invoices)
+        totals = {}
+        for invoice in invoices:
+            amounts = totals.setdefault(
+                invoice.currency_id, {"overdue": 0.0, "upcoming": 0.0}
+            )
+            key = (
+                "overdue"
+                if invoice.invoice_date_due and invoice.invoice_date_due < today
+                else "upcoming"
+            )
+            amounts[key] += invoice.amount_residual
+        for currency, amounts in totals.items():
+            for key in amounts:
+                amounts[key] = currency.round(amounts[key])
+        return totals
+
+    def _credit_actor(self, notice_id=None, access_token=None):
+        """(commercial partner, notice or None, company or None) the request
+        acts for: the reminder reached by token, else the logged-in user.
+
+        :raise AccessError, MissingError: nobody identified, or bad token
+        """
+        if notice_id:
+            notice = self._document_check_access(
+                "credit.notice", int(notice_id), access_token
+            )
+            if notice.state not in PORTAL_NOTICE_STATES:
+                raise MissingError(request.env._("This document does not exist."))
+            return notice.partner_id.commercial_partner_id, notice, notice.company_id
+        user = request.env.user
+        if user._is_public():
+            raise AccessError(request.env._("Sign in to see your account."))
+        return user.commercial_partner_id, None, None
+
+    def _credit_account_values(self, partner, company=None, notice=None, **kwargs):
+        """Values of the account block: open invoices, totals, the grade's
+        limit on installments, and the hidden fields that identify the
+        customer in the forms."""
+        today = fields.Date.context_today(request.env.user)
+        invoices = self._credit_open_invoices(partner, company)
+        disputed = (
+            request.env["credit.dispute"]
+            .sudo()
+            .search([("move_id", "in", invoices.ids), ("state", "=", "open")])
+            .move_id
+        )
+        plan_company = company or invoices.company_id[:1] or request.env.company
+        max_installments = (
+            request.env["credit.payment.plan"]
+            .sudo()
+            ._credit_max_installments(partner, plan_company)
+        )
+        max_date = today + timedelta(days=plan_company.credit_portal_max_days)
+        return {
+            "credit_partner": partner,
+            "credit_notice": notice,
+            "credit_access_token": notice.access_token if notice else None,
+            "credit_invoices": invoices,
+            "credit_overdue": invoices.filtered(
+                lambda m: m.invoice_date_due and m.invoice_date_due < today
+            ),
+            "credit_upcoming": invoices.filtered(
+                lambda m: not m.invoice_date_due or m.invoice_date_due >= today
+            ),
+            "credit_disputed": disputed,
+            "credit_totals": self._credit_totals(invoices),
+            "credit_today": today,
+            "credit_max_installments": max_installments,
+            "credit_dispute_reasons": request.env["credit.dispute"]
+            ._fields["reason"]
+            ._description_selection(request.env),
+            "credit_max_date": max_date,
+            "credit_default_first_date": min(today + timedelta(days=30), max_date),
+            "credit_success": kwargs.get("credit_success"),
+            "credit_error": kwargs.get("credit_error"),
+        }
+
+    def _credit_redirect(self, notice, **params):
+        """Back to the page the customer acted from, with the outcome."""
+        if notice:
+            url = notice.get_portal_url()
+            separator = "&" if "?" in url else "?"
+        else:
+            url, separator = "/my/credit", "?"
+        params = {key: value for key, value in params.items() if value}
+        return request.redirect(
+            f"{url}{separator}{url_encode(params)}" if params else url
+        )
+
+    def _credit_selected_invoices(self, partner, company, invoice_ids):
+        """The open invoices of ``partner`` among the posted ids; anything
+        else is refused without naming what it is."""
+        env = request.env
+        try:
+            ids = {int(value) for value in invoice_ids if value}
+        except (TypeError, ValueError) as error:
+            raise UserError(env._("Select the invoices concerned.")) from error
+        if not ids:
+            raise UserError(env._("Select the invoices concerned."))
+        invoices = self._credit_open_invoices(partner, company).filtered(
+            lambda m: m.id in ids
+        )
+        if len(invoices) != len(ids):
+            raise UserError(
+                env._(
+                    "Some of the selected invoices are not open invoices of your "
+                    "account."
+                )
+            )
+        if len(invoices.company_id) > 1:
+            raise UserError(
+                env._(
+                    "Select invoices of one company at a time: %(companies)s "
+                    "each follow their own invoices.",
+                    companies=", ".join(invoices.company_id.mapped("name")),
+                )
+            )
+        return invoices
+
+    def _credit_parse_date(self, value, today, company):
+        env = request.env
+        try:
+            day = fields.Date.to_date(value)
+        except ValueError:
+            day = None
+        if not day:
+            raise UserError(env._("Give a valid date."))
+        if day < today:
+            raise UserError(env._("The date cannot be in the past."))
+        horizon = company.credit_portal_max_days
+        if day > today + timedelta(days=horizon):
+            raise UserError(
+                env._(
+                    "The date cannot be more than %(days)s days from today; for "
+                    "a longer delay, please contact us.",
+                    days=horizon,
+                )
+            )
+        return day
+
+    def _credit_log(self, partner, notice, company, body):
+        """What the customer did, in the chatter of the customer and of the
+        reminder, where the collector sees it."""
+        author = self._credit_author(partner)
+        partner.sudo().with_company(company).message_post(
+            body=body, author_id=author.id
+        )
+        if notice:
+            notice.message_post(body=body, author_id=author.id)
+
+    def _credit_author(self, partner):
+        user = request.env.user
+        return user.partner_id if not user._is_public() else partner
+
+    def _credit_act(self, post, action):
+        """Run ``action(partner, notice, company)`` in a savepoint: a bad
+        request changes nothing and comes back with its message."""
+        try:
+            partner, notice, company = self._credit_actor(
+                post.get("notice_id"), post.get("access_token")
+            )
+        except (AccessError, MissingError, ValueError) as error:
+            raise request.not_found() from error
+        try:
+            with request.env.cr.savepoint():
+                success = action(partner, notice, company)
+        except (UserError, ValidationError, AccessError) as error:
+            return self._credit_redirect(notice, credit_error=str(error.args[0]))
+        return self._credit_redirect(notice, credit_success=success)
+
+    # ------------------------------------------------------------------
+    # Pages
+    # ------------------------------------------------------------------
+    @http.route(["/my/credit"], type="http", auth="user", website=True)
+    def portal_my_credit(self, **kwargs):
+        partner = request.env.user.commercial_partner_id
+        values = self._prepare_portal_layout_values()
+        values.update(self._credit_account_values(partner, **kwargs))
+        values["page_name"] = "credit"
+        return request.render("credit_collection.portal_my_credit", values)
+
+    @http.route(["/my/credit/notices"], type="http", auth="user", website=True)
+    def portal_my_credit_notices(self, **kwargs):
+        # Searched as the user (record rules), shown with sudo (levels...).
+        notices = (
+            request.env["credit.notice"]
+            .search([("state", "in", PORTAL_NOTICE_STATES)])
+            .sudo()
+        )
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "credit_notices", "notices": notices})
+        return request.render("credit_collection.portal_my_credit_notices", values)
+
+    @http.route(
+        ["/my/credit/notices/<int:notice_id>"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_credit_notice(
+        self, notice_id, access_token=None, report_type=None, download=False, **kw
+    ):
+        try:
+            partner, notice, company = self._credit_actor(notice_id, access_token)
+        except (AccessError, MissingError) as error:
+            raise request.not_found() from error
+        if report_type in ("html", "pdf", "text"):
+            return self._show_report(
+                model=notice,
+                report_type=report_type,
+                report_ref="credit_collection.action_report_credit_notice",
+                download=download,
+            )
+        values = self._prepare_portal_layout_values()
+        values.update(self._credit_account_values(partner, company, notice, **kw))
+        values = self._get_page_view_values(
+            notice, access_token, values, "my_credit_notices_history", False, **kw
+        )
+        values["page_name"] = "credit_notice"
+        values["notice"] = notice
+        return request.render("credit_collection.portal_my_credit_notice", values)
+
+    def _credit_statement_pdf(self, partner, company):
+        """The statement of account of ``partner`` in ``company`` as a PDF
+        response."""
+        pdf = (
+            request.env["ir.actions.report"]
+            .sudo()
+            .with_company(company)
+            ._render_qweb_pdf(
+                "credit_collection.action_report_credit_statement",
+                partner.commercial_partner_id.ids,
+            )[0]
+        )
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(pdf)),
+            ],
+        )
+
+    @http.route(["/my/credit/statement"], type="http", auth="user", website=True)
+    def portal_my_credit_statement(self, **kwargs):
+        user = request.env.user
+        return self._credit_statement_pdf(user.commercial_partner_id, user.company_id)
+
+    @http.route(
+        ["/my/credit/notices/<int:notice_id>/statement"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_credit_notice_statement(self, notice_id, access_token=None, **kw):
+        try:
+            partner, notice, company = self._credit_actor(notice_id, access_token)
+        except (AccessError, MissingError) as error:
+            raise request.not_found() from error
+        return self._credit_statement_pdf(partner, company)
+
+    @http.route(["/my/credit/plans"], type="http", auth="user", website=True)
+    def portal_my_credit_plans(self, **kwargs):
+        plans = request.env["credit.payment.plan"].search([]).sudo()
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "credit_plans", "plans": plans})
+        return request.render("credit_collection.portal_my_credit_plans", values)
+
+    @http.route(
+        ["/my/credit/plans/<int:plan_id>"], type="http", auth="user", website=True
+    )
+    def portal_my_credit_plan(self, plan_id, **kwargs):
+        plan = request.env["credit.payment.plan"].browse(plan_id)
+        try:
+            plan.check_access("read")
+            plan = plan.sudo().exists()
+        except (AccessError, MissingError) as error:
+            raise request.not_found() from error
+        if not plan:
+            raise request.not_found()
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "credit_plan", "plan": plan})
+        return request.render("credit_collection.portal_my_credit_plan", values)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    @http.route(["/my/credit/promise"], type="http", auth="public", methods=["POST"])
+    def portal_credit_promise(self, **post):
+        invoice_ids = request.httprequest.form.getlist("invoice_ids")
+
+        def promise(partner, notice, company):
+            env = request.env
+            invoices = self._credit_selected_invoices(partner, company, invoice_ids)
+            company = invoices.company_id
+            currency = company.currency_id
+            today = fields.Date.context_today(invoices)
+            promise_date = self._credit_parse_date(
+                post.get("promise_date"), today, company
+            )
+            try:
+                amount = float(post.get("amount") or 0.0)
+            except ValueError:
+                amount = 0.0
+            if not math.isfinite(amount):
+                amount = 0.0
+            amount = currency.round(amount)
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(env._("The amount must be positive."))
+            owed = currency.round(sum(invoices.mapped("amount_residual_signed")))
+            if currency.compare_amounts(amount, owed) > 0:
+                raise UserError(
+                    env._(
+                        "The amount cannot exceed what these invoices owe "
+                        "(%(owed)s).",
+                        owed=currency.format(owed),
+                    )
+                )
+            commercial = partner.with_company(company)
+            record = (
+                env["credit.promise"]
+                .sudo()
+                .with_company(company)
+                .create(
+                    {
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "move_ids": [(6, 0, invoices.ids)],
+                        "amount": amount,
+                        "promise_date": promise_date,
+                        "source": "portal",
+                        "user_id": commercial._credit_collector().id,
+                        "note": (post.get("note") or "").strip()[:2000] or False,
+                    }
+                )
+            )
+            self._credit_log(
+                partner,
+                notice,
+                company,
+                env._(
+                    "Promise to pay made on the portal by %(author)s: %(promise)s "
+                    "(%(invoices)s).",
+                    author=self._credit_author(partner).display_name,
+                    promise=record.display_name,
+                    invoices=", ".join(invoices.mapped("name")),
+                ),
+            )
+            return "promise"
+
+        return self._credit_act(post, promise)
+
+    @http.route(["/my/credit/dispute"], type="http", auth="public", methods=["POST"])
+    def portal_credit_dispute(self, **post):
+        def dispute(partner, notice, company):
+            env = request.env
+            invoice = self._credit_selected_invoices(
+                partner, company, [post.get("invoice_id")]
+            )
+            reasons = dict(env["credit.dispute"]._fields["reason"].selection)
+            reason = post.get("reason")
+            if reason not in reasons:
+                raise UserError(env._("Choose the reason of the dispute."))
+            message = (post.get("message") or "").strip()
+            if not message:
+                raise UserError(env._("Tell us what is wrong with this invoice."))
+            upload = request.httprequest.files.get("attachment")
+            content = upload.read() if upload and upload.filename else b""
+            if len(content) > MAX_ATTACHMENT_SIZE:
+                raise UserError(env._("The attached file cannot exceed 10 MB."))
+            company = invoice.company_id
+            record = (
+                env["credit.dispute"]
+                .sudo()
+                .with_company(company)
+                .create(
+                    {
+                        "move_id": invoice.id,
+                        "reason": reason,
+                        "description": message[:5000],
+                        "source": "portal",
+                        "user_id": partner.with_company(company)._credit_collector().id,
+                    }
+                )
+            )
+            attachments = env["ir.attachment"]
+            if content:
+                attachments = (
+                    env["ir.attachment"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": upload.filename[:255],
+                            "datas": base64.b64encode(content),
+                            "res_model": "credit.dispute",
+                            "res_id": record.id,
+                        }
+                    )
+                )
+            record.message_post(
+                body=env._("Customer message: %(message)s", message=message),
+                attachment_ids=attachments.ids,
+                author_id=self._credit_author(partner).id,
+            )
+            self._credit_log(
+                partner,
+                notice,
+                company,
+                env._(
+                    "Invoice %(invoice)s disputed on the portal by %(author)s: "
+                    "%(reason)s.",
+                    invoice=invoice.name,
+                    author=self._credit_author(partner).display_name,
+                    reason=reasons[reason],
+                ),
+            )
+            return "dispute"
+
+        return self._credit_act(post, dispute)
+
+    @http.route(
+        ["/my/credit/plan_request"], type="http", auth="public", methods=["POST"]
+    )
+    def portal_credit_plan_request(self, **post):
+        invoice_ids = request.httprequest.form.getlist("invoice_ids")
+
+        def plan_request(partner, notice, company):
+            env = request.env
+            invoices = self._credit_selected_invoices(partner, company, invoice_ids)
+            company = invoices.company_id
+            today = fields.Date.context_today(invoices)
+            first_date = self._credit_parse_date(post.get("first_date"), today, company)
+            try:
+                count = int(post.get("installments") or 0)
+            except ValueError:
+                count = 0
+            if count < 1:
+                raise UserError(env._("The number of installments must be at least 1."))
+            Plan = env["credit.payment.plan"].sudo().with_company(company)
+            maximum = Plan._credit_max_installments(partner, company)
+            if maximum and count > maximum:
+                raise UserError(
+                    env._(
+                        "You can ask for at most %(maximum)s installments; for "
+                        "more, please contact us.",
+                        maximum=maximum,
+                    )
+                )
+            plan = Plan._credit_create_from_request(
+                partner,
+                invoices,
+                count,
+                first_date,
+                auto_approve=company.credit_plan_portal_auto_approve,
+            )
+            self._credit_log(
+                partner,
+                notice,
+                company,
+                env._(
+                    "Payment plan %(plan)s requested on the portal by %(author)s: "
+                    "%(count)s installments from %(date)s (%(state)s).",
+                    plan=plan.name,
+                    author=self._credit_author(partner).display_name,
+                    count=count,
+                    date=format_date(env, first_date),
+                    state=dict(plan._fields["state"]._description_selection(env))[
+                        plan.state
+                    ],
+                ),
+            )
+            return "plan_active" if plan.state == "active" else "plan_draft"
+
+        return self._credit_act(post, plan_request)
