@@ -462,3 +462,58 @@ class AccountMove(models.Model):
         return recovery_indemnity.limitation_date(
             due_date, self.partner_id._credit_get_debtor_type()
         )
+
+
+class AccountMovePaymentPlan(models.Model):
+    """Payment plans: an invoice in an active plan is not reminded, and its
+    payments are allocated to the plan's installments."""
+
+    _inherit = "account.move"
+
+    credit_payment_plan_ids = fields.Many2many(
+        "credit.payment.plan",
+        "credit_payment_plan_move_rel",
+        "move_id",
+        "plan_id",
+        string="Payment Plans",
+        readonly=True,
+        copy=False,
+    )
+    credit_payment_plan_count = fields.Integer(
+        compute="_compute_credit_payment_plan_count"
+    )
+
+    @api.depends("credit_payment_plan_ids")
+    def _compute_credit_payment_plan_count(self):
+        for move in self:
+            move.credit_payment_plan_count = len(move.credit_payment_plan_ids)
+
+    def action_credit_view_payment_plans(self):
+        self.ensure_one()
+        return self.credit_payment_plan_ids._get_records_action(
+            name=self.env._("Payment Plans")
+        )
+
+    def _credit_paused_move_ids(self, date):
+        # EXTENDS: invoices in an active payment plan wait while it is kept.
+        paused = super()._credit_paused_move_ids(date)
+        plans = (
+            self.env["credit.payment.plan"]
+            .sudo()
+            .search([("move_ids", "in", self.ids), ("state", "=", "active")])
+        )
+        planned = set(plans.move_ids.ids)
+        return paused | (planned & set(self.ids))
+
+    def _credit_settle(self):
+        # EXTENDS: payments on planned invoices pay the installments.
+        result = super()._credit_settle()
+        plans = (
+            self.env["credit.payment.plan"]
+            .sudo()
+            .search(
+                [("move_ids", "in", self.ids), ("state", "in", ("active", "broken"))]
+            )
+        )
+        plans._credit_allocate()
+        return result

@@ -115,7 +115,7 @@ class CreditCollectionSnapshot(models.Model):
         today = fields.Date.context_today(self)
         month_end = today + relativedelta(day=1, days=-1)
         done_ids = set(self.sudo().search([("date", "=", month_end)]).company_id.ids)
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         todo = companies.filtered(lambda company: company.id not in done_ids)
         batch = todo[:SNAPSHOT_COMPANY_BATCH]
         for company in batch:

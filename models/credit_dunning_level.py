@@ -35,6 +35,10 @@ class CreditDunningLevel(models.Model):
         domain="[('model', '=', 'credit.notice')]",
         help="Sent to the customer's invoicing contact, with the letter attached.",
     )
+    attach_letter = fields.Boolean(
+        help="Attach the notice's letter as a PDF. Each letter is a PDF "
+        "rendering: keep it for the formal steps on large ledgers.",
+    )
     attach_invoices = fields.Boolean(
         help="Attach the PDF of each invoice of the notice to the email."
     )
@@ -126,3 +130,40 @@ class CreditDunningLevel(models.Model):
                 ]
             )
         return ", ".join(actions)
+
+    # ------------------------------------------------------------------
+    # Letter
+    # ------------------------------------------------------------------
+    letter_type = fields.Selection(
+        [
+            ("courtesy", "Courtesy reminder (before the due date)"),
+            ("first", "First reminder"),
+            ("second", "Second reminder"),
+            ("formal", "Formal notice"),
+            ("final", "Final notice before legal action"),
+        ],
+        compute="_compute_letter_type",
+        store=True,
+        readonly=False,
+        help="Chooses the title, the standard text and the mentions of the "
+        "letter. Set from the level's offset, formal notice and escalation; "
+        "can be changed.",
+    )
+
+    @api.depends("days_offset", "is_formal_notice", "escalation_stage")
+    def _compute_letter_type(self):
+        for level in self:
+            if level.is_formal_notice:
+                level.letter_type = "formal"
+            elif level.escalation_stage:
+                level.letter_type = "final"
+            elif level.days_offset < 0:
+                level.letter_type = "courtesy"
+            else:
+                earlier = level.scenario_id.level_ids.filtered(
+                    lambda other, level=level: other != level
+                    and 0 <= other.days_offset < level.days_offset
+                    and not other.is_formal_notice
+                    and not other.escalation_stage
+                )
+                level.letter_type = "second" if earlier else "first"

@@ -3,7 +3,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.fields import Command
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -66,7 +65,8 @@ class CreditDunningRun(models.Model):
         """A new run for every company, after the daily housekeeping: broken
         promises, notices paid in the meantime, levels falling back."""
         runs = self.browse()
-        for company in self.env["res.company"].search([]):
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        for company in companies:
             date = fields.Date.context_today(self.with_company(company))
             engine = self.with_company(company).with_context(
                 allowed_company_ids=company.ids
@@ -299,12 +299,14 @@ class CreditDunningRun(models.Model):
         levels, send the automatic notices and queue the others."""
         if not plans:
             return self.env["credit.notice"]
+        names = self.env["credit.notice"]._credit_next_names(company, len(plans))
         vals_list = []
-        for plan in plans:
+        for plan, name in zip(plans, names, strict=True):
             partner = plan["partner"]
             level = plan["level"]
             vals_list.append(
                 {
+                    "name": name,
                     "company_id": company.id,
                     "partner_id": partner.id,
                     "contact_id": partner._credit_contact().id,
@@ -313,30 +315,44 @@ class CreditDunningRun(models.Model):
                     "date": date,
                     "fee_amount": level.fee_amount,
                     "user_id": partner._credit_collector(level.activity_user_id).id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "move_id": item["move_id"],
-                                "date_due": item["date_due"],
-                                "days_overdue": item["days_overdue"],
-                                "level_id": item["target"].id,
-                                "amount_total": item["amount_total"],
-                                "amount_residual": item["residual"],
-                                "move_currency_id": item["currency_id"],
-                                "amount_residual_currency": item["residual_currency"],
-                            }
-                        )
-                        for item in plan["items"]
-                    ],
                 }
             )
-        notices = self.env["credit.notice"].create(vals_list)
+        # The run's own records need no creation message, follower or
+        # tracking: the notice's chatter gets one note per channel instead.
+        notices = (
+            self.env["credit.notice"]
+            .with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+            )
+            .create(vals_list)
+        )
+        # All the lines of the batch in one create (one INSERT).
+        self.env["credit.notice.line"].create(
+            [
+                {
+                    "notice_id": notice.id,
+                    "move_id": item["move_id"],
+                    "date_due": item["date_due"],
+                    "days_overdue": item["days_overdue"],
+                    "level_id": item["target"].id,
+                    "amount_total": item["amount_total"],
+                    "amount_residual": item["residual"],
+                    "move_currency_id": item["currency_id"],
+                    "amount_residual_currency": item["residual_currency"],
+                }
+                for notice, plan in zip(notices, plans, strict=True)
+                for item in plan["items"]
+            ]
+        )
         self._credit_record_levels(notices, plans)
         to_validate = notices.filtered(
             lambda notice: notice.level_id.validation_required
         )
         to_validate.write({"state": "to_validate"})
-        (notices - to_validate)._credit_execute()
+        # Emails are rendered by their own job right after the run.
+        (notices - to_validate).with_context(credit_defer_email=True)._credit_execute()
+        if notices - to_validate:
+            self.env.ref("credit_collection.ir_cron_send_notice_emails")._trigger()
         return notices
 
     @api.model

@@ -30,7 +30,6 @@ class CreditInterestRate(models.Model):
             ),
             (late_interest.RATE_DE_BASE, "DE base rate (Basiszinssatz)"),
         ],
-        string="Rate Type",
         required=True,
         index=True,
     )

@@ -1,8 +1,10 @@
 import base64
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 
@@ -92,6 +94,13 @@ class CreditNotice(models.Model):
         "carried this notice.",
     )
     failure_reason = fields.Text(readonly=True, copy=False)
+    email_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The daily run decided this email; the email job renders and "
+        "queues it right after, in batches.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Collector",
@@ -128,9 +137,48 @@ class CreditNotice(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for notice in self:
             notice.access_url = f"/my/credit/notices/{notice.id}"
+        return result
+
+    @api.model
+    def _credit_next_names(self, company, count):
+        """``count`` notice numbers at once: one query for a standard
+        sequence instead of one call per notice."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "credit.notice"),
+                    ("company_id", "in", [company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if (
+            not sequence
+            or sequence.implementation != "standard"
+            or (sequence.use_date_range)
+        ):
+            return [
+                self.env["ir.sequence"]
+                .with_company(company)
+                .next_by_code("credit.notice")
+                or "/"
+                for _index in range(count)
+            ]
+        self.env.flush_all()
+        numbers = self.env.execute_query(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in numbers]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -189,78 +237,149 @@ class CreditNotice(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_execute(self):
-        """Run the channels of each notice's level. Emails are queued (the
-        mail queue sends them), call tasks and SMS created, consequences
-        applied. A notice whose channel fails is marked failed, the others go
-        on: one bad email address does not stop a run."""
-        for notice in self:
+        """Run the channels of the notices' levels, level by level and in
+        batch: emails rendered together and queued (the mail queue sends
+        them), call tasks and SMS created, consequences applied. When one
+        notice cannot go out (no email address...), the others still do: the
+        batch is retried notice by notice and only the faulty one fails."""
+        for level in self.level_id:
+            notices = self.filtered(lambda notice, lvl=level: notice.level_id == lvl)
             try:
                 with self.env.cr.savepoint():
-                    notice._credit_send()
-            except UserError as error:
-                notice.write({"state": "failed", "failure_reason": str(error)})
-                notice.message_post(
-                    body=self.env._("Sending failed: %(reason)s", reason=str(error))
-                )
+                    notices._credit_send(level)
+            except UserError:
+                for notice in notices:
+                    try:
+                        with self.env.cr.savepoint():
+                            notice._credit_send(level)
+                    except UserError as error:
+                        notice._credit_mark_failed(str(error))
+        # Letters to print are stored as sent (emailed letters already are).
+        self.filtered(
+            lambda notice: notice.state == "sent" and notice.letter_to_print
+        )._credit_attach_letter()
 
-    def _credit_send(self):
+    def _credit_mark_failed(self, reason):
         self.ensure_one()
-        level = self.level_id
-        done = []
-        if level.send_email:
-            self._credit_send_email()
-            done.append(self.env._("email queued"))
-        if level.print_letter:
-            self.letter_to_print = True
-            done.append(self.env._("letter to print"))
-        if level.create_activity:
-            self._credit_schedule_call()
-            done.append(self.env._("call task"))
-        if level.send_sms:
-            done.append(self._credit_send_sms())
-        self._credit_apply_consequences()
-        self.write(
-            {
-                "state": "sent",
-                "sent_date": fields.Datetime.now(),
-                "channel_summary": ", ".join(done),
-                "failure_reason": False,
-            }
+        self.write({"state": "failed", "failure_reason": reason})
+        self.message_post(
+            body=self.env._("Sending failed: %(reason)s", reason=reason),
+            subtype_xmlid="mail.mt_note",
         )
 
-    def _credit_send_email(self):
-        template = self.level_id.email_template_id
-        if not template:
+    def _credit_send(self, level):
+        """Send notices that all have ``level``."""
+        summaries = {notice.id: [] for notice in self}
+        defer_email = self.env.context.get("credit_defer_email")
+        if level.send_email:
+            self._credit_check_email(level)
+            if not defer_email:
+                self._credit_send_emails(level)
+            for notice in self:
+                summaries[notice.id].append(self.env._("email queued"))
+        if level.print_letter:
+            for notice in self:
+                summaries[notice.id].append(self.env._("letter to print"))
+        if level.create_activity:
+            for notice in self:
+                notice._credit_schedule_call()
+                summaries[notice.id].append(self.env._("call task"))
+        if level.send_sms:
+            for notice in self:
+                summaries[notice.id].append(notice._credit_send_sms())
+        self._credit_apply_consequences(level)
+        now = fields.Datetime.now()
+        by_summary = defaultdict(lambda: self.browse())
+        for notice in self:
+            by_summary[", ".join(summaries[notice.id])] |= notice
+        for summary, notices in by_summary.items():
+            notices.write(
+                {
+                    "state": "sent",
+                    "sent_date": now,
+                    "channel_summary": summary,
+                    "failure_reason": False,
+                    "letter_to_print": level.print_letter,
+                    "email_pending": bool(level.send_email and defer_email),
+                }
+            )
+
+    def _credit_check_email(self, level):
+        """A notice that cannot be emailed fails at once, with the reason."""
+        if not level.email_template_id:
             raise UserError(
                 self.env._(
                     "The level %(level)s sends an email but has no email template.",
-                    level=self.level_id.display_name,
+                    level=level.display_name,
                 )
             )
-        if not self.contact_id.email:
-            raise UserError(
-                self.env._(
-                    "%(partner)s has no email address.",
-                    partner=self.contact_id.display_name,
+        for notice in self:
+            if not notice.contact_id.email:
+                raise UserError(
+                    self.env._(
+                        "%(partner)s has no email address.",
+                        partner=notice.contact_id.display_name,
+                    )
                 )
+
+    def _credit_send_emails(self, level):
+        """Render the level's email for these notices and queue it."""
+        template = level.email_template_id
+        layout = "mail.mail_notification_light"
+        with_attachments = self.browse()
+        if level.attach_invoices or level.attach_letter:
+            with_attachments = self
+        for notice in with_attachments:
+            attachments = notice._credit_email_attachments(level)
+            template.send_mail(
+                notice.id,
+                force_send=False,
+                email_layout_xmlid=layout,
+                email_values={"attachment_ids": [(4, att.id) for att in attachments]},
             )
+        plain = self - with_attachments
+        if plain:
+            template.send_mail_batch(
+                plain.ids, force_send=False, email_layout_xmlid=layout
+            )
+        self._message_log_batch(
+            {
+                notice.id: self.env._(
+                    "Reminder emailed to %(recipient)s (%(email)s).",
+                    recipient=notice.contact_id.display_name,
+                    email=notice.contact_id.email,
+                )
+                for notice in self
+            }
+        )
+
+    def _credit_email_attachments(self, level):
+        """The letter and, if the level says so, the invoices, as PDFs."""
+        self.ensure_one()
         attachments = self.env["ir.attachment"]
-        if self.level_id.attach_invoices:
+        if level.attach_letter:
+            attachments |= self._credit_letter_attachment()
+        if level.attach_invoices:
             attachments |= self._credit_invoice_attachments()
-        template.send_mail(
-            self.id,
-            force_send=False,
-            email_layout_xmlid="mail.mail_notification_light",
-            email_values={"attachment_ids": [(4, att.id) for att in attachments]},
-        )
-        self.message_post(
-            body=self.env._(
-                "Reminder emailed to %(recipient)s (%(email)s).",
-                recipient=self.contact_id.display_name,
-                email=self.contact_id.email,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+        return attachments
+
+    def _credit_letter_attachment(self):
+        """The notice's letter as a PDF attached to the notice, rendered once."""
+        self.ensure_one()
+        if not self.letter_attachment_id:
+            content, _report_type = self.env["ir.actions.report"]._render(
+                "credit_collection.action_report_credit_notice", self.ids
+            )
+            self.letter_attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": f"{self._get_report_base_filename()}.pdf",
+                    "datas": base64.b64encode(content),
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        return self.letter_attachment_id
 
     def _credit_invoice_attachments(self):
         """The invoice PDFs, rendered once and then reused by Odoo."""
@@ -312,32 +431,60 @@ class CreditNotice(models.Model):
         self._message_sms(body, partner_ids=self.contact_id.ids)
         return self.env._("SMS queued")
 
-    def _credit_apply_consequences(self):
-        level = self.level_id
-        partner = self.partner_id.with_company(self.company_id)
+    def _credit_apply_consequences(self, level):
+        """What reaching ``level`` does to the invoices and the customers."""
         if level.is_formal_notice:
-            self.line_ids.move_id.filtered(
-                lambda move: not move.credit_formal_notice_date
-            ).credit_formal_notice_date = self.date
-        if level.set_credit_hold and hasattr(partner, "_credit_set_hold"):
-            partner._credit_set_hold(
-                self.env._("Formal notice %(name)s", name=self.name)
-            )
-        if level.escalation_stage and (
-            partner.credit_escalation_stage != level.escalation_stage
-        ):
-            partner.credit_escalation_stage = level.escalation_stage
-            partner.message_post(
-                body=self.env._(
-                    "Escalated to %(stage)s by notice %(notice)s.",
-                    stage=dict(
-                        level._fields["escalation_stage"]._description_selection(
-                            self.env
-                        )
-                    )[level.escalation_stage],
-                    notice=self.name,
+            for notice in self:
+                notice.line_ids.move_id.filtered(
+                    lambda move: not move.credit_formal_notice_date
+                ).credit_formal_notice_date = notice.date
+        if level.set_credit_hold:
+            for notice in self:
+                notice.partner_id.with_company(notice.company_id)._credit_set_hold(
+                    self.env._(
+                        "Notice %(name)s: %(level)s", name=notice.name, level=level.name
+                    )
                 )
-            )
+        if level.escalation_stage:
+            stage_label = dict(
+                level._fields["escalation_stage"]._description_selection(self.env)
+            )[level.escalation_stage]
+            for notice in self:
+                partner = notice.partner_id.with_company(notice.company_id)
+                if partner.credit_escalation_stage == level.escalation_stage:
+                    continue
+                partner.credit_escalation_stage = level.escalation_stage
+                partner.message_post(
+                    body=self.env._(
+                        "Escalated to %(stage)s by notice %(notice)s.",
+                        stage=stage_label,
+                        notice=notice.name,
+                    )
+                )
+
+    @api.model
+    def _cron_send_pending_emails(self, batch_size=200):
+        """Render and queue the emails the daily run decided, one batch per
+        call: rendering is the costly part of a reminder, so it runs apart
+        from the run's decisions and commits its own progress. Returns the
+        number of emails still to render."""
+        pending = self.search([("email_pending", "=", True)], limit=batch_size)
+        for level in pending.level_id:
+            notices = pending.filtered(lambda notice, lvl=level: notice.level_id == lvl)
+            try:
+                with self.env.cr.savepoint():
+                    notices._credit_send_emails(level)
+            except UserError:
+                for notice in notices:
+                    try:
+                        with self.env.cr.savepoint():
+                            notice._credit_send_emails(level)
+                    except UserError as error:
+                        notice._credit_mark_failed(str(error))
+        pending.email_pending = False
+        remaining = self.search_count([("email_pending", "=", True)])
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+        return remaining
 
     # ------------------------------------------------------------------
     # Settlement
@@ -355,3 +502,42 @@ class CreditNotice(models.Model):
                 template = notice.scenario_id.thank_you_template_id
                 if template and notice.contact_id.email:
                     template.send_mail(notice.id, force_send=False)
+
+    # ------------------------------------------------------------------
+    # Letter
+    # ------------------------------------------------------------------
+
+    def _credit_attach_letter(self):
+        """Store the PDF letter of the notices that went out and link it on
+        them: the report's attachment expression saves it, later prints
+        reuse it, so the letter on file is the one that was sent. A
+        rendering error is noted on the notices and never undoes the
+        sending."""
+        notices = self.filtered(
+            lambda notice: notice.state in ("sent", "paid")
+            and not notice.letter_attachment_id
+        )
+        if not notices:
+            return
+        report = self.env.ref("credit_collection.action_report_credit_notice")
+        try:
+            with self.env.cr.savepoint():
+                _content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+                    report, notices.ids
+                )
+        except Exception as error:  # noqa: BLE001 - any engine failure
+            # The savepoint undid the rendering only: the sending stands and
+            # the controller sees on the notice why its letter is missing.
+            for notice in notices:
+                notice.message_post(
+                    body=self.env._(
+                        "The letter could not be stored: %(reason)s", reason=str(error)
+                    )
+                )
+            return
+        if report_type != "pdf":
+            return  # no PDF engine (test mode): nothing to store
+        for notice in notices:
+            attachment = report.retrieve_attachment(notice)
+            if attachment:
+                notice.letter_attachment_id = attachment

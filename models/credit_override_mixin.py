@@ -15,7 +15,6 @@ class CreditOverrideMixin(models.AbstractModel):
     credit_override_date = fields.Datetime(readonly=True, copy=False)
     credit_override_reason = fields.Char(readonly=True, copy=False)
     credit_override_amount = fields.Float(
-        string="Credit Override Amount",
         readonly=True,
         copy=False,
         help="Total of the document when the override was approved; a larger "

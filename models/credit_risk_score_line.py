@@ -48,37 +48,42 @@ class CreditRiskScoreLine(models.Model):
             line.reason = line._get_reason(trends)
 
     def _get_reason(self, trends):
-        _ = self.env._
         value = self.value
         number = round(value)
         if self.code == "days_late":
             if not value:
-                return _("Pays on time")
-            return _(
+                return self.env._("Pays on time")
+            return self.env._(
                 "Paid %(days)s days late on average, %(trend)s",
                 days=number,
                 trend=trends.get(self.trend or "stable"),
             )
         if self.code == "trend":
             if value > 0:
-                return _("Recent payments %(days)s days later than before", days=number)
+                return self.env._(
+                    "Recent payments %(days)s days later than before", days=number
+                )
             if value < 0:
-                return _(
+                return self.env._(
                     "Recent payments %(days)s days earlier than before", days=-number
                 )
-            return _("Payment delays are stable")
+            return self.env._("Payment delays are stable")
         if self.code == "late_share":
-            return _("%(percent)s%% of invoices paid late", percent=number)
+            return self.env._("%(percent)s%% of invoices paid late", percent=number)
         if self.code == "overdue_ratio":
-            return _("%(percent)s%% of open receivables overdue", percent=number)
+            return self.env._(
+                "%(percent)s%% of open receivables overdue", percent=number
+            )
         if self.code == "limit_usage":
             if not value:
-                return _("No exposure against a credit limit")
-            return _("Exposure at %(percent)s%% of the credit limit", percent=number)
+                return self.env._("No exposure against a credit limit")
+            return self.env._(
+                "Exposure at %(percent)s%% of the credit limit", percent=number
+            )
         if self.code == "relationship_age":
-            return _("Customer for %(months)s months", months=number)
+            return self.env._("Customer for %(months)s months", months=number)
         if self.code == "broken_promises":
-            return _("%(count)s broken promises in 12 months", count=number)
+            return self.env._("%(count)s broken promises in 12 months", count=number)
         if self.code == "open_disputes":
-            return _("%(count)s open disputes", count=number)
+            return self.env._("%(count)s open disputes", count=number)
         return ""

@@ -123,6 +123,22 @@ class ResCompany(models.Model):
             age_full_months=self.credit_risk_age_full_months,
         )
 
+    # Payment plans
+    credit_plan_grace_days = fields.Integer(
+        string="Payment Plan Grace Period (days)",
+        default=10,
+        help="Days an installment may stay unpaid after its due date before "
+        "the payment plan is broken and reminders resume.",
+    )
+
+    @api.constrains("credit_plan_grace_days")
+    def _check_credit_plan_grace_days(self):
+        for company in self:
+            if company.credit_plan_grace_days < 0:
+                raise ValidationError(
+                    self.env._("The payment plan grace period cannot be negative.")
+                )
+
     # Collection analytics: unit costs of the cost of collection
     credit_cost_email = fields.Monetary(
         string="Cost per Email",

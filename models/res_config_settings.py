@@ -53,6 +53,9 @@ class ResConfigSettings(models.TransientModel):
     credit_risk_age_full_months = fields.Integer(
         related="company_id.credit_risk_age_full_months", readonly=False
     )
+    credit_plan_grace_days = fields.Integer(
+        related="company_id.credit_plan_grace_days", readonly=False
+    )
 
     credit_cost_email = fields.Monetary(
         related="company_id.credit_cost_email", readonly=False

@@ -23,7 +23,6 @@ class ResPartner(models.Model):
 
     credit_collector_id = fields.Many2one(
         "res.users",
-        string="Credit Collector",
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Person in charge of collecting this customer's receivables.",
@@ -39,7 +38,6 @@ class ResPartner(models.Model):
 
     # Credit: hold, risk score and grade, all per company.
     credit_hold = fields.Boolean(
-        string="Credit Hold",
         company_dependent=True,
         copy=False,
         tracking=True,
@@ -255,7 +253,7 @@ class ResPartner(models.Model):
         if vat[:2].isalpha() and vat[:2] in eu_vat.MEMBER_STATES | {"EL"}:
             if not eu_vat.is_valid(vat):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The VAT number %(vat)s of %(partner)s is not valid.",
                         vat=self.vat,
                         partner=self.display_name,
@@ -279,7 +277,7 @@ class ResPartner(models.Model):
             )
             if not valid:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(number)s is neither a valid SIREN (9 digits) nor a valid "
                         "SIRET (14 digits) number for %(partner)s.",
                         number=number,
@@ -803,7 +801,8 @@ class ResPartner(models.Model):
         self.env["account.move"].flush_model()
         self.env["credit.risk.score"].flush_model()
         batch_size = self._credit_risk_batch_size()
-        companies = self.env["res.company"].search([])
+        # Companies are few: all of them, each batch for one.
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         done = 0
         remaining = 0
         for company in companies:
@@ -990,3 +989,115 @@ class ResPartner(models.Model):
         if partner.credit_debtor_type in ("business", "consumer"):
             return partner.credit_debtor_type
         return "business" if partner.is_company else "consumer"
+
+    # ------------------------------------------------------------------
+    # Statement of account
+    # ------------------------------------------------------------------
+    credit_statement_contact_id = fields.Many2one(
+        "res.partner",
+        string="Statement Recipient",
+        compute="_compute_credit_statement_contact_id",
+        help="The invoicing contact of the customer, else the customer.",
+    )
+
+    def _compute_credit_statement_contact_id(self):
+        for partner in self:
+            partner.credit_statement_contact_id = (
+                partner._credit_contact() if partner.id else partner
+            )
+
+    def action_credit_send_statement(self):
+        """Open the email composer with the statement of account of each
+        selected customer attached: one email per customer."""
+        if not self.env.user.has_group("credit_collection.group_credit_controller"):
+            raise AccessError(
+                self.env._("Only credit controllers can send statements of account.")
+            )
+        customers = self.commercial_partner_id
+        template = self.env.ref("credit_collection.mail_template_credit_statement")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send Statement"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": customers.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment"
+                if len(customers) == 1
+                else "mass_mail",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+            },
+        }
+
+
+class ResPartnerPaymentPlan(models.Model):
+    """Payment plans of a customer: smart button, wizard, and broken plans
+    counting in the risk score like broken promises."""
+
+    _inherit = "res.partner"
+
+    credit_payment_plan_count = fields.Integer(
+        compute="_compute_credit_payment_plan_count"
+    )
+
+    def _compute_credit_payment_plan_count(self):
+        counts = dict(
+            self.env["credit.payment.plan"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.credit_payment_plan_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+
+    def action_credit_view_payment_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.credit_payment_plan_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
+    def action_credit_new_payment_plan(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.credit_payment_plan_wizard_action"
+        )
+        action["context"] = {
+            "active_model": "res.partner",
+            "active_id": self.id,
+            "active_ids": self.ids,
+        }
+        return action
+
+    def _credit_risk_broken_promises(self, company):
+        # EXTENDS: a payment plan broken in the last 12 months is a broken
+        # promise too.
+        counts = super()._credit_risk_broken_promises(company)
+        since = fields.Date.context_today(self) - relativedelta(months=HISTORY_MONTHS)
+        groups = (
+            self.env["credit.payment.plan"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", self.ids),
+                    ("state", "=", "broken"),
+                    ("date_broken", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner, count in groups:
+            key = partner.commercial_partner_id.id
+            counts[key] = counts.get(key, 0) + count
+        return counts

@@ -45,7 +45,9 @@ def summarize(lines):
         elif ours and message.startswith("skipped "):
             skipped.add(message)
         elif logger == "odoo.tests.result" and re.match(r"\d+ failed, ", message):
-            runner_summaries.append(line)
+            failures, errors = re.match(r"(\d+) failed, (\d+) error", message).groups()
+            if int(failures) or int(errors):
+                runner_summaries.append(line)
         elif level in ("ERROR", "CRITICAL") or (
             level == "WARNING"
             and not any(tolerated in line for tolerated in TOLERATED_WARNINGS)

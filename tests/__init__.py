@@ -6,8 +6,12 @@ from . import (
     test_dunning,
     test_interest_invoicing,
     test_late_interest,
+    test_letters,
     test_pauses,
+    test_payment_plan,
+    test_payment_schedule,
     test_security,
+    test_statement,
 )
 
 # isort: split

@@ -151,7 +151,14 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
             )
             while run.state == "running":
                 run._credit_process_batch()
+            self.send_pending_emails()
         return self.notices(company=company, on=day)
+
+    def send_pending_emails(self):
+        """The email job the run triggers, until nothing is pending."""
+        Notice = self.env["credit.notice"].sudo()
+        while Notice._cron_send_pending_emails():
+            pass
 
     def notices(self, partner=None, company=None, on=None):
         domain = [("company_id", "=", (company or self.company).id)]

@@ -217,7 +217,7 @@ class TestDunningEngine(CreditCollectionCommon):
             self.make_invoice(customer, 600, "2026-03-02")
         Run = self.env["credit.dunning.run"].sudo()
 
-        def crash(notice):
+        def crash(notices, level):
             raise RuntimeError("worker killed")
 
         with freeze_time("2026-03-09"):
@@ -231,6 +231,7 @@ class TestDunningEngine(CreditCollectionCommon):
             self.assertEqual(run.partner_count, 1)
             while run.state == "running":
                 run._credit_process_batch()
+            self.send_pending_emails()
         notices = self.notices(on="2026-03-09").filtered(
             lambda n: n.partner_id in customers
         )

@@ -3,6 +3,7 @@ from . import (
     credit_dunning_preview_line,
     credit_grade_override_wizard,
     credit_override_wizard,
+    credit_payment_plan_wizard,
 )
 
 # isort: split

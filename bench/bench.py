@@ -1,0 +1,313 @@
+"""The scale benchmark: a realistic ledger, our engine timed with SQL query
+counts and peak memory, side by side with OCA's account_credit_control.
+
+Run it through ``scripts/bench.sh`` (it finds Odoo, starts PostgreSQL and
+creates the database). Usage::
+
+    python3 bench/bench.py --db NAME --addons-path PATH --size small|medium|large
+"""
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import tracemalloc
+from contextlib import contextmanager
+from datetime import timedelta
+
+from werkzeug.serving import make_server
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo.tools import config
+
+sys.path.insert(0, os.path.dirname(__file__))
+import ledger  # noqa: E402
+
+SIZES = {  # open invoices, customers
+    "small": (1_000, 200),
+    "medium": (20_000, 4_000),
+    "large": (100_000, 20_000),
+}
+RESULTS = []
+# Rendering an email costs the same whatever the ledger: render a sample.
+EMAIL_SAMPLE = 1000
+
+
+@contextmanager
+def measure(label, **extra):
+    """Time, SQL queries and peak Python memory of a block."""
+    tracemalloc.start()
+    queries = sql_db.sql_counter
+    start = time.perf_counter()
+    info = dict(extra)
+    yield info
+    elapsed = time.perf_counter() - start
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    info.update(
+        step=label,
+        seconds=round(elapsed, 2),
+        queries=sql_db.sql_counter - queries,
+        peak_mb=round(peak / 1024 / 1024, 1),
+    )
+    RESULTS.append(info)
+    print(
+        f"{label:<48} {info['seconds']:>9.2f} s {info['queries']:>8} queries "
+        f"{info['peak_mb']:>7.1f} MB  "
+        + " ".join(f"{k}={v}" for k, v in extra.items() | info.items() if k in extra),
+        flush=True,
+    )
+
+
+def run_dunning(env, cr):
+    """The scheduled action as the cron runs it: batch after batch, with a
+    commit after each one."""
+    Run = env["credit.dunning.run"]
+    batches = 0
+    while True:
+        remaining = Run._cron_advance_dunning()
+        cr.commit()
+        batches += 1
+        if not remaining:
+            return batches
+
+
+def bench_dunning(env, cr):
+    """Our daily run, then the email job it triggers, then a second run the
+    same day (which must create nothing)."""
+    notices_before = env["credit.notice"].search_count([])
+    with measure("dunning run (full)") as info:
+        info["batches"] = run_dunning(env, cr)
+    info["notices"] = env["credit.notice"].search_count([]) - notices_before
+    info["per_batch_queries"] = round(info["queries"] / max(info["batches"], 1))
+    first_notices = info["notices"]
+    print(
+        f"    notices={info['notices']} batches={info['batches']} "
+        f"queries/batch={info['per_batch_queries']}"
+    )
+    pending = env["credit.notice"].search_count([("email_pending", "=", True)])
+    sample = min(pending, EMAIL_SAMPLE)
+    with measure(f"notice emails rendered and queued ({sample} of {pending})") as info:
+        batches = 0
+        while (
+            batches * 200 < sample and env["credit.notice"]._cron_send_pending_emails()
+        ):
+            cr.commit()
+            batches += 1
+        cr.commit()
+        info["batches"] = batches
+    info["mails_queued"] = env["mail.mail"].search_count(
+        [("model", "=", "credit.notice")]
+    )
+    info["ms_per_email"] = round(1000 * info["seconds"] / max(info["mails_queued"], 1))
+    print(f"    mails queued={info['mails_queued']} ({info['ms_per_email']} ms each)")
+    with measure("dunning run (second, idempotent)") as info:
+        info["batches"] = run_dunning(env, cr)
+    info["notices"] = (
+        env["credit.notice"].search_count([]) - notices_before - first_notices
+    )
+    print(f"    new notices on the second run: {info['notices']}")
+
+
+def bench_risk(env, cr):
+    companies = env["res.company"].search([("name", "like", "Bench %")])
+    partners = env["res.partner"].search([("name", "like", "Bench Customer %")])
+    for company in companies:
+        with measure(f"exposure ({company.name})", customers=len(partners)):
+            partners.with_company(company)._credit_exposure_data(company)
+    with measure("risk scores and grades (cron)", customers=len(partners)) as info:
+        batches, remaining = 0, 1
+        while remaining:
+            _done, remaining = env["res.partner"]._cron_credit_compute_risk()
+            cr.commit()
+            batches += 1
+        info["batches"] = batches
+
+
+def bench_aged_balance(env):
+    if "credit.aged.balance" not in env:
+        print("aged balance: not available in this version")
+        return
+    today = fields.Date.context_today(env.user)
+    companies = env["res.company"].search([("name", "like", "Bench %")])
+    for label, as_of in (("today", today), ("90 days ago", today - timedelta(days=90))):
+        with measure(f"aged balance as of {label}"):
+            env["credit.aged.balance"]._credit_aged_balance(as_of, companies)
+
+
+def serve_http(env):
+    """wkhtmltopdf fetches the report's assets over HTTP: serve Odoo on a
+    free loopback port for the letters step, as a running server would."""
+    odoo.service.server.load_server_wide_modules()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = make_server("127.0.0.1", port, odoo.http.root, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env["ir.config_parameter"].sudo().set_param(
+        "report.url", f"http://127.0.0.1:{port}"
+    )
+    env.cr.commit()
+    return server
+
+
+def bench_letters(env, count=1000):
+    notices = env["credit.notice"].search([], limit=count)
+    if not notices:
+        print("letters: no notice to render")
+        return
+    Report = env["ir.actions.report"]
+    wkhtml = {"seconds": 0.0}
+    original = type(Report)._run_wkhtmltopdf
+
+    def timed(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            wkhtml["seconds"] += time.perf_counter() - start
+
+    type(Report)._run_wkhtmltopdf = timed
+    server = serve_http(env)
+    # Generate the report's asset bundles once and commit them: the HTTP
+    # thread serving them to wkhtmltopdf must not wait on this transaction.
+    Report._render_qweb_html(
+        "credit_collection.action_report_credit_notice", notices[:1].ids
+    )
+    env.cr.commit()
+    try:
+        with measure(
+            f"{len(notices)} letters in one PDF", letters=len(notices)
+        ) as info:
+            pdf, _ = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                "credit_collection.action_report_credit_notice", notices.ids
+            )
+        info["pdf_mb"] = round(len(pdf) / 1024 / 1024, 1)
+        info["wkhtmltopdf_share"] = round(
+            wkhtml["seconds"] / max(info["seconds"], 0.01), 2
+        )
+        print(
+            f"    pdf={info['pdf_mb']} MB, wkhtmltopdf {info['wkhtmltopdf_share']:.0%}"
+        )
+    finally:
+        server.shutdown()
+        type(Report)._run_wkhtmltopdf = original
+
+
+def bench_oca(env, cr):
+    """OCA's account_credit_control on the same ledger, with a 3-level
+    policy equivalent to ours (+7, +20, +35 days, email)."""
+    if "credit.control.run" not in env:
+        print("OCA account_credit_control: not installed, skipped")
+        return
+    template = env.ref("account_credit_control.email_template_credit_control_base")
+    for company in env["res.company"].search([("name", "like", "Bench %")]):
+        receivables = env["account.account"].search(
+            [
+                ("account_type", "=", "asset_receivable"),
+                ("company_ids", "in", company.ids),
+            ]
+        )
+        policy = env["credit.control.policy"].create(
+            {
+                "name": "Bench 3 levels",
+                "company_id": company.id,
+                "account_ids": [(6, 0, receivables.ids)],
+                "level_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": name,
+                            "level": level,
+                            "delay_days": days,
+                            "computation_mode": "net_days",
+                            "channel": "email",
+                            "email_template_id": template.id,
+                            "custom_text": name,
+                        },
+                    )
+                    for level, (name, days) in enumerate(
+                        (("First", 7), ("Second", 20), ("Formal", 35)), start=1
+                    )
+                ],
+            }
+        )
+        company.credit_policy_id = policy
+        cr.commit()
+        run = env["credit.control.run"].create(
+            {
+                "date": fields.Date.context_today(env.user),
+                "company_id": company.id,
+                "policy_ids": [(6, 0, policy.ids)],
+            }
+        )
+        with measure(f"OCA generate_credit_lines ({company.name})") as info:
+            run.generate_credit_lines()
+        info["lines"] = len(run.line_ids)
+        with measure(f"OCA set_to_ready_lines ({company.name})"):
+            run.set_to_ready_lines()
+        with measure(f"OCA run_channel_action ({company.name})"):
+            run.run_channel_action()
+        cr.commit()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
+    args = parser.parse_args()
+    config.parse_config(
+        ["--addons-path", args.addons_path, "-d", args.db, "--log-level", "warn"]
+    )
+    registry = odoo.modules.registry.Registry(args.db)
+    open_invoices, customers = SIZES[args.size]
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        with measure("set up 2 companies (charts of accounts, ORM)"):
+            setups = ledger.setup_companies(env)
+            cr.commit()
+        with measure("generate ledger (SQL)", size=args.size) as info:
+            counts = ledger.generate(env, setups, open_invoices, customers)
+            cr.commit()
+        info.update(counts)
+        differences = ledger.check_consistency(env)
+        cr.rollback()
+        print(
+            f"consistency with Odoo's own computation: "
+            f"{'OK' if not differences else differences[:5]}"
+        )
+        if differences:
+            sys.exit(
+                "the generated ledger disagrees with Odoo: " + repr(differences[:5])
+            )
+        bench_dunning(env, cr)
+        bench_risk(env, cr)
+        bench_aged_balance(env)
+        try:
+            bench_letters(env, args.letters)
+        except Exception as error:  # noqa: BLE001 - report it, go on with OCA
+            cr.rollback()
+            print(f"letters: rendering failed here: {error!r}")
+        ours = sum(r["seconds"] for r in RESULTS if r["step"] == "dunning run (full)")
+        bench_oca(env, cr)
+        theirs = sum(r["seconds"] for r in RESULTS if r["step"].startswith("OCA "))
+        if theirs:
+            print(f"OCA / ours (dunning, end to end): {theirs / max(ours, 0.01):.1f}x")
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"bench_{args.size}.json")
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(RESULTS, out, indent=2, default=str)
+    print(f"figures written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+from . import report_credit_notice, report_credit_statement

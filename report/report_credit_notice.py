@@ -1,0 +1,289 @@
+import base64
+import re
+
+from markupsafe import Markup, escape
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date, formatLang, str2bool
+
+from odoo.addons.credit_collection.tools import late_interest
+
+PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+
+
+class ReportCreditNotice(models.AbstractModel):
+    """Values of the dunning letter (interest and indemnity per invoice,
+    totals and amount in words, payment block, legal mentions), computed in
+    Python once per notice and in the letter's language, so that the QWeb
+    template only lays them out."""
+
+    _name = "report.credit_collection.report_credit_notice"
+    _description = "Dunning Letter"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        notices = self.env["credit.notice"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "credit.notice",
+            "docs": notices,
+            "letters": {notice.id: self._letter_values(notice) for notice in notices},
+        }
+
+    # ------------------------------------------------------------------
+    # Letter values
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _letter_lang(self, notice):
+        """The customer's language when it is installed, else the user's."""
+        lang = notice.contact_id.lang or notice.partner_id.lang
+        if lang and self.env["res.lang"]._get_data(code=lang).active:
+            return lang
+        return self.env.lang or "en_US"
+
+    @api.model
+    def _letter_values(self, notice):
+        lang = self._letter_lang(notice)
+        return self.with_context(lang=lang)._letter_values_in_lang(
+            notice.with_context(lang=lang), lang
+        )
+
+    @api.model
+    def _letter_values_in_lang(self, notice, lang):
+        company = notice.company_id
+        currency = notice.currency_id
+        values = self._letter_amounts(notice)
+        values.update(
+            lang=lang,
+            letter_type=notice.level_id.letter_type or "first",
+            amount_in_words=currency.with_context(lang=lang).amount_to_text(
+                values["total_due"]
+            ),
+            is_business=notice.partner_id._credit_get_debtor_type() == "business",
+            bank=self._letter_bank_account(company),
+            payment_reference=notice.name,
+            customer_reference=notice.partner_id.commercial_partner_id.ref
+            or str(notice.partner_id.commercial_partner_id.id),
+            siren=self._company_siren(company),
+            pay_url=False,
+            pay_qr=False,
+            transfer_qr=False,
+        )
+        values.update(self._legal_mention_values(notice))
+        if self._online_payment_enabled(company):
+            url = notice.get_base_url() + notice.get_portal_url()
+            values["pay_url"] = url
+            values["pay_qr"] = self._qr_data_uri(url)
+        if values["bank"]:
+            values["transfer_qr"] = values["bank"].build_qr_code_base64(
+                values["total_due"],
+                notice.name,
+                None,
+                currency,
+                notice.partner_id.commercial_partner_id,
+            )
+        values["body"] = self._render_body(notice, values)
+        return values
+
+    @api.model
+    def _letter_amounts(self, notice):
+        """Rows of the invoice table and totals, in the notice's currency.
+        Interest and indemnities already invoiced are left out; a missing
+        reference rate gives a note instead of an error."""
+        company = notice.company_id
+        currency = notice.currency_id
+        scenario = notice.scenario_id
+        lines = notice.line_ids
+        moves = lines.move_id
+        show_interest = bool(scenario) and scenario.interest_policy != "none"
+        show_indemnity = bool(scenario) and scenario.apply_recovery_indemnity
+        interests, indemnities, previous = {}, {}, {}
+        interest_error = False
+        if show_interest or show_indemnity:
+            previous = self.env["credit.interest.charge"]._credit_get_previous(moves)
+        if show_interest:
+            charged_until = {
+                move_id: date_to
+                for move_id, (date_to, _) in previous.items()
+                if date_to
+            }
+            try:
+                interests = moves._credit_late_interest(
+                    notice.date, scenario=scenario, charged_until=charged_until
+                )
+            except UserError as error:
+                interest_error = error.args[0]
+                show_interest = False  # a note replaces the column
+        if show_indemnity:
+            indemnities = moves._credit_recovery_indemnity(
+                scenario, as_of_date=notice.date
+            )
+
+        def to_notice_currency(move, amount):
+            if not amount or move.currency_id == currency:
+                return amount
+            return move.currency_id._convert(amount, currency, company, notice.date)
+
+        rows = []
+        for line in lines:
+            move = line.move_id
+            interest = interests.get(move, {}).get("amount", 0.0)
+            indemnity = 0.0
+            if not previous.get(move.id, (False, False))[1]:
+                indemnity = indemnities.get(move, 0.0)
+            rows.append(
+                {
+                    "line": line,
+                    "move": move,
+                    "days_overdue": max(line.days_overdue, 0),
+                    "amount_total": line.amount_total,
+                    "residual": line.amount_residual,
+                    "interest": to_notice_currency(move, interest),
+                    "indemnity": to_notice_currency(move, indemnity),
+                }
+            )
+        total_residual = currency.round(sum(row["residual"] for row in rows))
+        total_interest = currency.round(sum(row["interest"] for row in rows))
+        total_indemnity = currency.round(sum(row["indemnity"] for row in rows))
+        return {
+            "rows": rows,
+            "show_interest": show_interest,
+            "show_indemnity": show_indemnity,
+            "interest_error": interest_error,
+            "total_amount": currency.round(sum(row["amount_total"] for row in rows)),
+            "total_residual": total_residual,
+            "total_interest": total_interest,
+            "total_indemnity": total_indemnity,
+            "fee": notice.fee_amount,
+            "total_due": currency.round(
+                total_residual + total_interest + total_indemnity + notice.fee_amount
+            ),
+        }
+
+    @api.model
+    def _legal_mention_values(self, notice):
+        """Late-payment penalty rate and fixed indemnity that business
+        letters must state (Code de commerce L441-10, D441-5)."""
+        scenario = notice.scenario_id
+        company = notice.company_id
+        jurisdiction = scenario.interest_jurisdiction if scenario else "FR"
+        indemnity_currency = (
+            scenario.recovery_indemnity_currency_id
+            if scenario
+            else self.env.ref("base.EUR", raise_if_not_found=False)
+        ) or company.currency_id
+        indemnity = scenario.recovery_indemnity_amount if scenario else 40.0
+        policy = late_interest.STATUTORY_POLICIES.get((jurisdiction, "business"))
+        rate = None
+        if scenario and scenario.interest_policy == "contractual":
+            rate = scenario.interest_contractual_rate
+        elif policy:
+            table = self.env["credit.interest.rate"]._get_rate_table(company)
+            base = table.latest(policy.rate_type, notice.date)
+            if base is not None:
+                rate = float(base + policy.margin)
+        return {
+            "jurisdiction": jurisdiction,
+            "contractual_rate": bool(scenario)
+            and scenario.interest_policy == "contractual",
+            "penalty_rate": rate is not None
+            and formatLang(self.env, rate, digits=2) + " %",
+            "penalty_margin": policy and f"{policy.margin.normalize():f}",
+            "legal_basis": policy.legal_basis if policy else "",
+            "indemnity_text": format_amount(self.env, indemnity, indemnity_currency),
+        }
+
+    @api.model
+    def _letter_bank_account(self, company):
+        """The account customers pay into: the company's first bank journal
+        account, else the first account of the company's partner."""
+        journal = self.env["account.journal"].search(
+            [
+                ("company_id", "=", company.id),
+                ("type", "=", "bank"),
+                ("bank_account_id", "!=", False),
+            ],
+            limit=1,
+        )
+        return journal.bank_account_id or company.partner_id.bank_ids[:1]
+
+    @api.model
+    def _company_siren(self, company):
+        """The 9-digit SIREN, the head of the SIRET (company registry)."""
+        number = company["siret"] if "siret" in company._fields else False
+        digits = re.sub(r"\D", "", number or company.company_registry or "")
+        return digits[:9] if len(digits) >= 9 else False
+
+    @api.model
+    def _online_payment_enabled(self, company):
+        """Whether the portal offers 'Pay now': the account_payment setting
+        and an enabled payment provider of the company."""
+        enabled = str2bool(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("account_payment.enable_portal_payment", "False")
+        )
+        return enabled and bool(
+            self.env["payment.provider"]
+            .sudo()
+            .search_count(
+                [("state", "in", ("enabled", "test")), ("company_id", "=", company.id)],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _qr_data_uri(self, value):
+        png = self.env["ir.actions.report"].barcode(
+            "QR", value, width=180, height=180, quiet=False
+        )
+        return "data:image/png;base64," + base64.b64encode(png).decode()
+
+    # ------------------------------------------------------------------
+    # Editable text
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _placeholder_values(self, notice, values):
+        """What the placeholders of a level's letter text stand for (see the
+        README, section Letters)."""
+        currency = notice.currency_id
+        env = self.env
+        return {
+            "partner": notice.partner_id.commercial_partner_id.name,
+            "contact": notice.contact_id.name,
+            "company": notice.company_id.name,
+            "notice": notice.name,
+            "date": format_date(env, notice.date),
+            "deadline": format_date(env, notice.payment_deadline),
+            "amount_due": format_amount(env, values["total_residual"], currency),
+            "amount_overdue": format_amount(env, notice.amount_overdue, currency),
+            "interest": format_amount(env, values["total_interest"], currency),
+            "indemnity": format_amount(env, values["total_indemnity"], currency),
+            "fee": format_amount(env, values["fee"], currency),
+            "total": format_amount(env, values["total_due"], currency),
+            "total_in_words": values["amount_in_words"],
+            "days_overdue": str(max(notice.max_days_overdue, 0)),
+            "invoice_count": str(len(values["rows"])),
+            "registered_letter": notice.registered_letter_number or "",
+        }
+
+    @api.model
+    def _render_body(self, notice, values):
+        """The level's letter text with its placeholders filled in: the text
+        is sanitized HTML and every value is escaped, so a customer name
+        cannot inject markup; an unknown placeholder is left as typed."""
+        body = notice.level_id.letter_body
+        if not body or not Markup(body).striptags().strip():
+            return False
+        placeholders = self._placeholder_values(notice, values)
+
+        def replace(match):
+            name = match.group(1)
+            if name not in placeholders:
+                return match.group(0)
+            return str(escape(placeholders[name]))
+
+        return Markup(PLACEHOLDER_RE.sub(replace, str(body)))

@@ -1,0 +1,134 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+AGING_BUCKETS = (
+    # key, first day overdue, last day overdue (None: no limit)
+    ("not_due", None, 0),
+    ("1_30", 1, 30),
+    ("31_60", 31, 60),
+    ("61_90", 61, 90),
+    ("over_90", 91, None),
+)
+
+
+class ReportCreditStatement(models.AbstractModel):
+    """Statement of account of customers in the current company: open items
+    with their aging and the payments of the last days, read with two
+    searches for the whole batch of customers."""
+
+    _name = "report.credit_collection.report_credit_statement"
+    _description = "Customer Statement of Account"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        partners = self.env["res.partner"].browse(docids)
+        company = self.env["res.company"].browse(data.get("company_id")).exists()
+        company = company or self.env.company
+        date = fields.Date.to_date(data.get("date")) or fields.Date.context_today(
+            self.with_company(company)
+        )
+        days = int(data.get("payment_days") or 90)
+        return {
+            "doc_ids": docids,
+            "doc_model": "res.partner",
+            "docs": partners,
+            "statements": self._statement_values(partners, company, date, days),
+        }
+
+    @api.model
+    def _statement_values(self, partners, company, date, payment_days=90):
+        """{partner id: values} of each customer's statement on ``date``:
+        open receivable items, aging totals, payments of the last
+        ``payment_days`` days; amounts in the company currency."""
+        date = fields.Date.to_date(date)
+        commercial = partners.commercial_partner_id
+        base_domain = [
+            ("company_id", "=", company.id),
+            ("partner_id", "child_of", commercial.ids),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+        ]
+        open_lines = self.env["account.move.line"].search(
+            [*base_domain, ("reconciled", "=", False), ("amount_residual", "!=", 0)],
+            order="date_maturity, date, id",
+        )
+        payment_lines = self.env["account.move.line"].search(
+            [
+                *base_domain,
+                ("credit", ">", 0),
+                ("move_id.move_type", "=", "entry"),
+                ("date", ">", date - timedelta(days=payment_days)),
+                ("date", "<=", date),
+            ],
+            order="date desc, id desc",
+        )
+        open_by_partner = defaultdict(list)
+        for line in open_lines:
+            open_by_partner[line.partner_id.commercial_partner_id.id].append(line)
+        payments_by_partner = defaultdict(list)
+        for line in payment_lines:
+            payments_by_partner[line.partner_id.commercial_partner_id.id].append(line)
+
+        currency = company.currency_id
+        statements = {}
+        for partner in partners:
+            key = partner.commercial_partner_id.id
+            items = []
+            aging = dict.fromkeys((bucket[0] for bucket in AGING_BUCKETS), 0.0)
+            for line in open_by_partner[key]:
+                due = line.date_maturity or line.date
+                days_overdue = (date - due).days
+                aging[self._aging_bucket(days_overdue)] += line.amount_residual
+                items.append(
+                    {
+                        "line": line,
+                        "move": line.move_id,
+                        "date": line.date,
+                        "date_due": due,
+                        "days_overdue": max(days_overdue, 0),
+                        "amount": line.balance,
+                        "residual": line.amount_residual,
+                    }
+                )
+            aging = {bucket: currency.round(amount) for bucket, amount in aging.items()}
+            payments = [
+                {
+                    "line": line,
+                    "date": line.date,
+                    "reference": line.move_id.ref or line.move_id.name,
+                    "amount": line.credit,
+                }
+                for line in payments_by_partner[key]
+            ]
+            statements[partner.id] = {
+                "company": company,
+                "currency": currency,
+                "date": date,
+                "payment_days": payment_days,
+                "items": items,
+                "aging": aging,
+                "total_due": currency.round(sum(aging.values())),
+                "total_overdue": currency.round(
+                    sum(
+                        amount
+                        for bucket, amount in aging.items()
+                        if bucket != "not_due"
+                    )
+                ),
+                "payments": payments,
+                "total_paid": currency.round(sum(p["amount"] for p in payments)),
+                "lang": partner.lang or self.env.lang or "en_US",
+            }
+        return statements
+
+    @api.model
+    def _aging_bucket(self, days_overdue):
+        for key, start, end in AGING_BUCKETS:
+            if (start is None or days_overdue >= start) and (
+                end is None or days_overdue <= end
+            ):
+                return key
+        return AGING_BUCKETS[-1][0]

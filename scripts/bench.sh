@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The scale benchmark (see bench/README.md). Creates a dedicated database with
+# the addon and, side by side, OCA's account_credit_control (downloaded from
+# PyPI into a bench-only addons folder outside the project), generates the
+# ledger and prints the figures.
+#   scripts/bench.sh [small|medium|large]   (default: small)
+#   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database.
+source "$(dirname "$0")/common.sh"
+
+SIZE="${1:-small}"
+"$ADDON_DIR/scripts/setup.sh"
+find_odoo
+start_postgres
+make_addons_path
+
+DB="cc_bench_${SIZE}_$$"
+cleanup() {
+    [ -n "${CC_BENCH_KEEP:-}" ] || drop_database "$DB"
+    rm -rf "$LINK_DIR"
+}
+trap cleanup EXIT
+
+MODULES=credit_collection
+if [ -z "${CC_BENCH_NO_OCA:-}" ]; then
+    OCA_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/credit_collection/oca-addons"
+    if [ ! -d "$OCA_DIR/account_credit_control" ]; then
+        info "downloading OCA account_credit_control 18.0 from PyPI into $OCA_DIR"
+        wheel_dir="$(mktemp -d)"
+        if "$PYTHON" -m pip download --quiet --no-deps -d "$wheel_dir" \
+            "odoo-addon-account-credit-control>=18.0,<18.1" >/dev/null 2>&1; then
+            unpack_dir="$(mktemp -d)"
+            "$PYTHON" -m zipfile -e "$wheel_dir"/*.whl "$unpack_dir"
+            mkdir -p "$OCA_DIR"
+            cp -r "$unpack_dir/odoo/addons/account_credit_control" "$OCA_DIR/"
+            rm -rf "$unpack_dir"
+        else
+            info "OCA account_credit_control could not be downloaded: comparison skipped"
+        fi
+        rm -rf "$wheel_dir"
+    fi
+    if [ -d "$OCA_DIR/account_credit_control" ]; then
+        ADDONS_PATH="$ADDONS_PATH,$OCA_DIR"
+        MODULES="$MODULES,account_credit_control"
+    fi
+fi
+
+info "creating $DB with $MODULES (no demo data)"
+"$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" -i "$MODULES" \
+    --without-demo=all --stop-after-init --http-port="$(free_port)" --log-level=warn
+"$PYTHON" "$ADDON_DIR/bench/bench.py" --db "$DB" --addons-path "$ADDONS_PATH" --size "$SIZE"

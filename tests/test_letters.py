@@ -1,0 +1,358 @@
+import io
+
+from lxml import html as lxml_html
+from markupsafe import escape
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+from odoo.tools.misc import file_path
+from odoo.tools.pdf import PdfFileReader
+from odoo.tools.translate import TranslationImporter
+
+from .common import CreditCollectionCommon
+
+REPORT = "credit_collection.action_report_credit_notice"
+
+
+def plain_text(html):
+    """The visible text of a rendered report, whitespace collapsed."""
+    return " ".join(lxml_html.fromstring(html).text_content().split())
+
+
+def pdf_pages(content):
+    """The drawing of each page of a PDF: a merged PDF keeps the pages of
+    its parts as they are. (The report fonts are embedded without a text
+    map, so the text itself is checked on the HTML rendering.)"""
+    reader = PdfFileReader(io.BytesIO(content), strict=False)
+    return [page.get_contents().get_data() for page in reader.pages]
+
+
+@tagged("post_install", "-at_install")
+class TestCreditLetters(CreditCollectionCommon, HttpCase):
+    """The dunning letters rendered for real notices of the engine."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "company_registry": "98765416700012",
+                "vat": "FR28987654167",
+                "city": "Lyon",
+            }
+        )
+        cls.bank_account = cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR76 3000 6000 0112 3456 7890 189",
+                "partner_id": cls.company.partner_id.id,
+                "bank_id": cls.env["res.bank"]
+                .create({"name": "Banque Test", "bic": "CCBPFRPPLYO"})
+                .id,
+            }
+        )
+        cls.scenario.write(
+            {
+                "interest_policy": "statutory",
+                "interest_jurisdiction": "FR",
+                "apply_recovery_indemnity": True,
+            }
+        )
+
+    def render_html(self, notices):
+        html, report_type = self.env["ir.actions.report"]._render_qweb_html(
+            REPORT, notices.ids
+        )
+        self.assertEqual(report_type, "html")
+        return html.decode()
+
+    def render_text(self, notices):
+        return plain_text(self.render_html(notices))
+
+    @mute_logger("odoo.addons.base.models.ir_actions_report")  # wkhtmltopdf notes
+    def render_pdf(self, notices):
+        content, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(REPORT, notices.ids)
+        )
+        self.assertEqual(report_type, "pdf")
+        return content
+
+    def notice_at(self, partner, amount, level_day, due="2026-03-02"):
+        """The notice ``partner`` gets on ``level_day`` for one invoice."""
+        invoice = self.make_invoice(partner, amount, due)
+        notice = self.run_dunning(level_day).filtered(lambda n: n.partner_id == partner)
+        self.assertEqual(len(notice), 1)
+        return invoice, notice
+
+    def _load_french_fragment(self):
+        """This feature's French texts, from its fragment until they are
+        merged into i18n/fr.po (then the module's own loading has them)."""
+        try:
+            path = file_path("credit_collection/i18n/fragments/letters.fr.po")
+        except FileNotFoundError:
+            return
+        importer = TranslationImporter(self.env.cr, verbose=False)
+        importer.load_file(path, "fr_FR")
+        importer.save(overwrite=False)
+
+    def letter(self, notice):
+        return self.env[
+            "report.credit_collection.report_credit_notice"
+        ]._get_report_values(notice.ids)["letters"][notice.id]
+
+    # ------------------------------------------------------------------
+
+    def test_first_reminder_lists_the_invoices_with_amounts_and_words(self):
+        invoice, notice = self.notice_at(self.customer, 1250, "2026-03-09")
+        self.assertEqual(notice.level_id.letter_type, "first")
+        text = self.render_text(notice)
+        self.assertIn("Payment reminder", text)
+        self.assertIn(invoice.name, text)
+        self.assertIn("Accounts payable Dupont Industries", text)
+        self.assertIn("Our reference: " + notice.name, text)
+        self.assertIn("1,250.00", text)
+        self.assertIn("03/02/2026", text)  # due date
+        self.assertIn("03/17/2026", text)  # deadline: 8 days after the letter
+        self.assertNotIn("Formal notice", text)
+        letter = self.letter(notice)
+        self.assertEqual(letter["rows"][0]["days_overdue"], 7)
+        self.assertEqual(letter["total_residual"], 1250)
+        # 7 days of ECB + 10 points, and the 40 EUR indemnity of a business
+        interest = invoice._credit_late_interest(notice.date, self.scenario)[invoice]
+        self.assertGreater(interest["amount"], 0)
+        self.assertAlmostEqual(letter["total_interest"], interest["amount"])
+        self.assertGreater(letter["total_indemnity"], 0)
+        self.assertAlmostEqual(
+            letter["total_due"],
+            1250 + letter["total_interest"] + letter["total_indemnity"],
+        )
+        self.assertIn(
+            notice.currency_id.amount_to_text(letter["total_due"]),
+            text,
+        )
+        self.assertIn("Late interest", text)
+        self.assertIn("Recovery indemnity", text)
+
+    def test_business_letters_carry_the_legal_mentions(self):
+        _invoice, notice = self.notice_at(self.customer, 800, "2026-03-09")
+        text = self.render_text(notice)
+        self.assertIn("article L441-10 of the French Commercial Code", text)
+        self.assertIn("per invoice (article D441-5)", text)
+        self.assertIn("SIREN 987654167", text)
+        self.assertIn("VAT FR28987654167", text)
+        # the penalty rate: the ECB rate of the half-year plus 10 points
+        self.assertRegex(text, r"that is \d+\.\d\d % a year")
+
+    def test_consumer_letters_have_no_business_mentions(self):
+        consumer = self._customer("Julien Moreau", is_company=False)
+        _invoice, notice = self.notice_at(consumer, 800, "2026-03-09")
+        text = self.render_text(notice)
+        self.assertNotIn("L441-10", text)
+        self.assertNotIn("SIREN", text)
+        letter = self.letter(notice)
+        self.assertFalse(letter["is_business"])
+        # no indemnity for consumers, no interest before a formal notice
+        self.assertEqual(letter["total_indemnity"], 0)
+        self.assertEqual(letter["total_interest"], 0)
+
+    def test_formal_notice_title_registered_letter_and_deadline(self):
+        invoice = self.make_invoice(self.customer, 2000, "2026-03-02")
+        for day in ("2026-03-09", "2026-03-22"):
+            self.run_dunning(day)
+        notice = self.run_dunning("2026-04-06")
+        self.assertEqual(notice.level_id.letter_type, "formal")
+        notice.registered_letter_number = "1A 123 456 7890 1"
+        text = self.render_text(notice)
+        self.assertIn("Formal notice to pay", text)
+        self.assertIn(
+            "Registered letter with acknowledgement of receipt No. 1A 123 456 7890 1",
+            text,
+        )
+        self.assertIn("04/14/2026 at the latest", text)
+        self.assertIn("article 1344 of the French Civil Code", text)
+        self.assertIn("Civil Code, articles 1231-6 and 1344", text)
+        self.assertIn("Commercial Code, articles L441-10 and D441-5", text)
+        self.assertIn(invoice.name, text)
+        letter = self.letter(notice)
+        self.assertEqual(letter["rows"][0]["days_overdue"], 35)
+        self.assertIn(
+            self.env["ir.qweb.field.monetary"].value_to_html(
+                letter["total_due"], {"display_currency": notice.currency_id}
+            ),
+            self.render_html(notice),
+        )
+
+    def test_second_and_final_letters_have_their_own_text(self):
+        final = self.env["credit.dunning.level"].create(
+            {
+                "scenario_id": self.scenario.id,
+                "name": "Legal",
+                "days_offset": 60,
+                "escalation_stage": "legal",
+                "send_email": False,
+            }
+        )
+        self.assertEqual(final.letter_type, "final")
+        self.assertEqual(self.level_second.letter_type, "second")
+        self.assertEqual(self.level_courtesy.letter_type, "courtesy")
+        self.make_invoice(self.customer, 500, "2026-03-02")
+        courtesy = self.run_dunning("2026-02-25")
+        self.assertIn("Upcoming payment reminder", self.render_text(courtesy))
+        self.run_dunning("2026-03-09")
+        second = self.run_dunning("2026-03-22")
+        self.assertIn("Second payment reminder", self.render_text(second))
+        self.run_dunning("2026-04-06")
+        last = self.run_dunning("2026-05-01")
+        self.assertEqual(last.level_id, final)
+        text = self.render_text(last)
+        self.assertIn("Final notice before legal action", text)
+        self.assertIn("handed over for legal proceedings", text)
+
+    def test_missing_reference_rate_gives_a_note_not_an_error(self):
+        # Interest of July 2026 needs the ECB rate of 2026-H2, not loaded.
+        invoice = self.make_invoice(self.customer, 1000, "2026-06-01")
+        notice = self.run_dunning("2026-06-08")
+        notice.date = "2026-07-20"
+        letter = self.letter(notice)
+        self.assertTrue(letter["interest_error"])
+        self.assertEqual(letter["total_interest"], 0)
+        text = self.render_text(notice)
+        self.assertIn("not included in this total", text)
+        self.assertIn(invoice.name, text)
+
+    def test_french_customer_gets_a_french_letter(self):
+        self.scenario.write(
+            {"interest_policy": "none", "apply_recovery_indemnity": False}
+        )
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self._load_french_fragment()
+        french = self._customer("Boulangeries Martin", lang="fr_FR")
+        french.child_ids.lang = "fr_FR"
+        _invoice, notice = self.notice_at(french, 1250, "2026-03-09")
+        html = self.render_html(notice)
+        self.assertIn('data-oe-lang="fr_FR"', html)
+        text = plain_text(html)
+        letter = self.letter(notice)
+        self.assertEqual(letter["lang"], "fr_FR")
+        words = notice.currency_id.with_context(lang="fr_FR").amount_to_text(
+            letter["total_due"]
+        )
+        self.assertTrue(words.startswith("Mille Deux Cent Cinquante"), words)
+        self.assertIn(words, text)
+        self.assertIn("Relance de paiement", text)
+        self.assertIn("Madame, Monsieur,", text)
+        self.assertIn("02/03/2026", text)  # French dates
+        self.assertIn("9 mars 2026", text)
+        # ...while an English customer's letter of the same day is in English
+        _invoice, english = self.notice_at(self.customer, 1250, "2026-03-09")
+        self.assertIn("One Thousand, Two Hundred And Fifty", self.render_text(english))
+
+    def test_level_text_placeholders_are_filled_and_escaped(self):
+        self.level_first.letter_body = (
+            "<p>Dear {partner}, please pay {total} ({total_in_words}) by "
+            "{deadline} for notice {notice}. {unknown}</p>"
+        )
+        partner = self._customer("Dupont <b>& Fils</b>")
+        _invoice, notice = self.notice_at(partner, 100, "2026-03-09")
+        html = self.render_html(notice)
+        self.assertIn(str(escape("Dupont <b>& Fils</b>")), html)
+        self.assertNotIn("<b>& Fils</b>", html)
+        self.assertIn("{unknown}", html)
+        text = plain_text(html)
+        self.assertIn(f"for notice {notice.name}.", text)
+        self.assertIn("by 03/17/2026", text)
+        self.assertNotIn("Unless we are mistaken", text)  # the standard text
+
+    def test_payment_block_with_bank_account_and_online_payment(self):
+        _invoice, notice = self.notice_at(self.customer, 300, "2026-03-09")
+        text = self.render_text(notice)
+        self.assertIn("IBAN FR76 3000 6000 0112 3456 7890 189", text)
+        self.assertIn("BIC CCBPFRPPLYO", text)
+        self.assertIn(f"Payment reference: {notice.name}", text)
+        self.assertNotIn("Pay online", text)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_payment.enable_portal_payment", "True"
+        )
+        self.env["payment.provider"].sudo().create(
+            {"name": "Test card", "state": "test", "company_id": self.company.id}
+        )
+        html = self.render_html(notice)
+        self.assertRegex(html, rf"/my/credit/notices/{notice.id}\?access_token=[\w-]+")
+        self.assertIn('src="data:image/png;base64,', html)
+        self.assertIn("Pay online", plain_text(html))
+
+    def test_batch_print_is_one_pdf_with_one_letter_per_customer(self):
+        other = self._customer("Martin Transports")
+        self.make_invoice(self.customer, 1000, "2026-03-02")
+        self.make_invoice(other, 500, "2026-03-02")
+        notices = self.run_dunning("2026-03-09")
+        self.assertEqual(len(notices), 2)
+        batch = pdf_pages(self.render_pdf(notices))
+        # each letter is rendered alone, stored on its sent notice, and
+        # starts on a new page of the batch
+        report = self.env.ref(REPORT)
+        letters = [pdf_pages(report.retrieve_attachment(n).raw) for n in notices]
+        self.assertEqual(batch, letters[0] + letters[1])
+        self.assertNotEqual(letters[0], letters[1])
+        action = notices.with_user(self.collector).action_print_letters()
+        self.assertEqual(
+            action["report_name"], "credit_collection.report_credit_notice"
+        )
+        self.assertEqual(action["context"]["active_ids"], notices.ids)
+
+    def test_sent_notice_keeps_its_pdf_letter(self):
+        self.make_invoice(self.customer, 2000, "2026-03-02")
+        for day in ("2026-03-09", "2026-03-22"):
+            self.run_dunning(day)
+        notice = self.run_dunning("2026-04-06")
+        self.assertEqual(notice.state, "to_validate")
+        self.assertFalse(notice.letter_attachment_id)
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            notice.with_context(force_report_rendering=True).action_validate()
+        self.assertEqual(notice.state, "sent")
+        attachment = notice.letter_attachment_id
+        self.assertTrue(attachment)
+        self.assertEqual(attachment.name, f"Notice - {notice.name}.pdf")
+        self.assertEqual(attachment.mimetype, "application/pdf")
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id), (notice._name, notice.id)
+        )
+        self.assertTrue(attachment.raw.startswith(b"%PDF"))
+        self.assertTrue(pdf_pages(attachment.raw))
+        # printing again gives the stored letter, not a new one
+        count = self.env["ir.attachment"].search_count(
+            [("res_model", "=", notice._name), ("res_id", "=", notice.id)]
+        )
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            content, _type = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf(REPORT, notice.ids)
+            )
+        self.assertEqual(content, attachment.raw)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", notice._name), ("res_id", "=", notice.id)]
+            ),
+            count,
+        )
+
+    def test_each_notice_of_a_run_gets_its_own_letter(self):
+        other = self._customer("Martin Transports")
+        self.make_invoice(self.customer, 1000, "2026-03-02")
+        self.make_invoice(other, 500, "2026-03-02")
+        notices = self.run_dunning("2026-03-09")
+        self.assertEqual(len(notices), 2)
+        self.assertEqual(set(notices.mapped("state")), {"sent"})
+        # what _credit_execute does after sending, here with the PDF engine
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            notices.with_context(force_report_rendering=True)._credit_attach_letter()
+        self.assertEqual(len(notices.letter_attachment_id), 2)
+        for notice in notices:
+            self.assertEqual(
+                notice.letter_attachment_id.name, f"Notice - {notice.name}.pdf"
+            )
+            self.assertEqual(notice.letter_attachment_id.res_id, notice.id)
+            self.assertTrue(pdf_pages(notice.letter_attachment_id.raw))
+        self.assertNotEqual(*notices.letter_attachment_id.mapped("checksum"))
