@@ -90,7 +90,7 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
             composer = (
                 self.env["mail.compose.message"]
                 .with_user(self.collector)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({})
             )
             composer._action_send_mail()
