@@ -10,6 +10,7 @@ report style sheets, and rolls back everything it created.
 
 import os
 import subprocess
+import sys
 import tempfile
 
 import odoo
@@ -122,7 +123,7 @@ try:
                 ],
                 check=True,
             )
-        print("written", os.path.join(DOCS, name + ".png"))
+        sys.stdout.write(f"written {os.path.join(DOCS, name)}.png\n")
 finally:
     for notice in letters.values():
         notice.line_ids.unlink()
