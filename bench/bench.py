@@ -262,7 +262,7 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--size", choices=SIZES, default="small")
-    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--letters", type=int, default=100)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     args = parser.parse_args()
     config.parse_config(
