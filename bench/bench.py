@@ -230,6 +230,7 @@ def bench_oca(env, cr):
                             "channel": "email",
                             "email_template_id": template.id,
                             "custom_text": name,
+                            "custom_mail_text": f"<p>{name}</p>",
                         },
                     )
                     for level, (name, days) in enumerate(
