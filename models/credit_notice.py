@@ -450,7 +450,9 @@ class CreditNotice(models.Model):
                 level._fields["escalation_stage"]._description_selection(self.env)
             )[level.escalation_stage]
             for notice in self:
-                partner = notice.partner_id.with_company(notice.company_id)
+                # The controller validated the step; its consequence on the
+                # customer is the engine's, whatever the controller's rights.
+                partner = notice.partner_id.with_company(notice.company_id).sudo()
                 if partner.credit_escalation_stage == level.escalation_stage:
                     continue
                 partner.credit_escalation_stage = level.escalation_stage

@@ -980,7 +980,8 @@ class ResPartner(models.Model):
         due_partners = self.browse()
         for (partner,) in still_due:
             due_partners |= partner.commercial_partner_id
-        (self - due_partners).filtered("credit_level_id").credit_level_id = False
+        # Bookkeeping of the engine, done for whoever registered the payment.
+        (self - due_partners).filtered("credit_level_id").sudo().credit_level_id = False
 
     def _credit_get_debtor_type(self):
         """'business' or 'consumer', read on the commercial partner."""

@@ -168,3 +168,33 @@ class TestDunningPauses(CreditCollectionCommon):
         self.assertIn("Call back on the 30th", notice.message_ids[0].body)
         self.assertFalse(self.run_dunning("2026-03-22"))  # +20, postponed
         self.assertEqual(self.run_dunning("2026-03-31").level_id, self.level_second)
+
+    def test_billing_user_payment_and_controller_escalation(self):
+        """Settling and escalating are the engine's bookkeeping: a billing
+        user who registers the payment, or a controller who validates a
+        hand-off, needs no right on customers."""
+        billing = self.env["res.users"].create(
+            {
+                "name": "Bill Ing",
+                "login": "billing_only",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [
+                    (6, 0, self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
+        self.level_formal.escalation_stage = "legal"
+        invoice = self.make_invoice(self.customer, 1000, "2026-03-02")
+        notice = self.run_dunning("2026-04-06")
+        self.assertEqual(notice.state, "to_validate")
+        with freeze_time("2026-04-07"):
+            notice.with_user(self.collector).action_validate()
+        partner = self.customer.with_company(self.company)
+        self.assertEqual(partner.credit_escalation_stage, "legal")
+        with freeze_time("2026-04-08"):
+            self.env["account.payment.register"].with_user(billing).with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": "2026-04-08"})._create_payments()
+        self.assertEqual(notice.state, "paid")
+        self.assertFalse(partner.credit_level_id)
