@@ -35,6 +35,7 @@ cat <<MSG
     admin / admin                    administrator, Credit Manager
     creditmanager / creditmanager    Hugo Marchand, Credit Manager
     controller / controller          Camille Petit, Credit Controller
+    dubois / dubois                  a customer on the portal (/my: payments due)
   Demo company: Clairval Industrie SAS (switch company in the top bar as admin).
   Stop with Ctrl-C.
 

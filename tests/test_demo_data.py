@@ -55,3 +55,20 @@ class TestDemoData(TransactionCase):
         paid = invoices.filtered(lambda inv: inv.payment_state == "paid")
         self.assertTrue(paid, "no payment history")
         self.assertTrue(all(invoice.amount_residual == 0 for invoice in paid))
+
+    def test_demo_portal_customer_sees_only_its_invoices(self):
+        portal_user = self.env.ref(
+            "credit_collection.user_portal_dubois_demo", raise_if_not_found=False
+        )
+        self.assertTrue(portal_user, "demo data is not installed")
+        self.assertTrue(portal_user.has_group("base.group_portal"))
+        visible = (
+            self.env["account.move"]
+            .with_user(portal_user)
+            .search([("move_type", "=", "out_invoice")])
+        )
+        self.assertTrue(visible)
+        self.assertEqual(
+            visible.commercial_partner_id,
+            self.env.ref("credit_collection.partner_menuiserie_dubois_demo"),
+        )
