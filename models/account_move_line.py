@@ -16,5 +16,11 @@ class AccountMoveLine(models.Model):
                 lines |= item
             else:
                 pending.extend(item)
-        lines.move_id._credit_settle()
+        # Only customer documents carry notices, promises, disputes or plans:
+        # vendor bills and bank entries reconcile without any extra query.
+        invoices = lines.move_id.filtered(
+            lambda move: move.is_sale_document(include_receipts=True)
+        )
+        if invoices:
+            invoices._credit_settle()
         return result

@@ -80,11 +80,13 @@ class CreditDunningRun(models.Model):
 
     def _credit_count_remaining(self):
         self.ensure_one()
-        return len(
-            self._credit_candidate_partner_ids(
-                self.company_id, self.date, self.last_partner_id, limit=None
-            )
+        self.env.flush_all()
+        query = self._credit_candidates_query(
+            self.company_id, self.date, self.last_partner_id
         )
+        return self.env.execute_query(
+            SQL("SELECT COUNT(DISTINCT move.commercial_partner_id) %s", query)
+        )[0][0]
 
     def _credit_process_batch(self):
         """One batch of customers: plan their next step, create the notices,
@@ -151,23 +153,33 @@ class CreditDunningRun(models.Model):
         )
 
     @api.model
+    def _credit_candidates_query(self, company, date, after_id):
+        """FROM and WHERE of the customers with an open receivable that may
+        be due for a step, after the cursor ``after_id``."""
+        return SQL(
+            """
+              FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE %(where)s AND move.commercial_partner_id > %(after)s
+            """,
+            where=self._credit_open_items_where(company, date),
+            after=after_id or 0,
+        )
+
+    @api.model
     def _credit_candidate_partner_ids(self, company, date, after_id, limit):
-        """Customers with an open receivable that may be due for a step."""
+        """The next ``limit`` customers that may be due for a step."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT move.commercial_partner_id
-                  FROM account_move_line aml
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN account_account account ON account.id = aml.account_id
-                 WHERE %(where)s AND move.commercial_partner_id > %(after)s
+                SELECT DISTINCT move.commercial_partner_id %(query)s
                  ORDER BY move.commercial_partner_id
-                 %(limit)s
+                 LIMIT %(limit)s
                 """,
-                where=self._credit_open_items_where(company, date),
-                after=after_id or 0,
-                limit=SQL("LIMIT %s", limit) if limit else SQL(),
+                query=self._credit_candidates_query(company, date, after_id),
+                limit=limit,
             )
         )
         return [row[0] for row in rows]
@@ -217,6 +229,7 @@ class CreditDunningRun(models.Model):
             {row["level_id"] for row in rows if row["level_id"]}
         )
         reached_offset = {level.id: level.days_offset for level in reached_levels}
+        ladders = {}  # scenario -> [(offset, level)], highest offset first
         sending_days = {}
         items_by_partner = defaultdict(list)
         for row in rows:
@@ -238,8 +251,21 @@ class CreditDunningRun(models.Model):
                 sending_days[scenario] = scenario._credit_can_send_on(date, company)
             if not sending_days[scenario]:
                 continue
+            if scenario not in ladders:
+                ladders[scenario] = [
+                    (level.days_offset, level)
+                    for level in scenario.level_ids.sorted("days_offset", reverse=True)
+                ]
+            no_level = self.env["credit.dunning.level"]
             for item in items:
-                item["target"] = scenario._credit_level_for_days(item["days_overdue"])
+                item["target"] = next(
+                    (
+                        level
+                        for offset, level in ladders[scenario]
+                        if offset <= item["days_overdue"]
+                    ),
+                    no_level,
+                )
                 item["reached_offset"] = reached_offset.get(item["level_id"])
             plans.extend(self._credit_plan_partner(partner, scenario, items))
         return plans

@@ -205,12 +205,3 @@ class CreditDunningScenario(models.Model):
             )
             return not holidays
         return True
-
-    def _credit_level_for_days(self, days_overdue):
-        """The highest level reached ``days_overdue`` days after the due
-        date (negative before it), or an empty recordset."""
-        self.ensure_one()
-        reached = self.level_ids.filtered(
-            lambda level: level.days_offset <= days_overdue
-        )
-        return reached.sorted("days_offset")[-1:] if reached else reached

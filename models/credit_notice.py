@@ -242,22 +242,28 @@ class CreditNotice(models.Model):
         them), call tasks and SMS created, consequences applied. When one
         notice cannot go out (no email address...), the others still do: the
         batch is retried notice by notice and only the faulty one fails."""
-        for level in self.level_id:
-            notices = self.filtered(lambda notice, lvl=level: notice.level_id == lvl)
-            try:
-                with self.env.cr.savepoint():
-                    notices._credit_send(level)
-            except UserError:
-                for notice in notices:
-                    try:
-                        with self.env.cr.savepoint():
-                            notice._credit_send(level)
-                    except UserError as error:
-                        notice._credit_mark_failed(str(error))
+        self._credit_per_level("_credit_send")
         # Letters to print are stored as sent (emailed letters already are).
         self.filtered(
             lambda notice: notice.state == "sent" and notice.letter_to_print
         )._credit_attach_letter()
+
+    def _credit_per_level(self, method):
+        """Call ``method(level)`` on the notices of each level, in batch; if
+        the batch fails (a customer without email...), retry notice by
+        notice so that only the faulty ones are marked failed."""
+        for level in self.level_id:
+            notices = self.filtered(lambda notice, lvl=level: notice.level_id == lvl)
+            try:
+                with self.env.cr.savepoint():
+                    getattr(notices, method)(level)
+            except UserError:
+                for notice in notices:
+                    try:
+                        with self.env.cr.savepoint():
+                            getattr(notice, method)(level)
+                    except UserError as error:
+                        notice._credit_mark_failed(str(error))
 
     def _credit_mark_failed(self, reason):
         self.ensure_one()
@@ -471,18 +477,7 @@ class CreditNotice(models.Model):
         from the run's decisions and commits its own progress. Returns the
         number of emails still to render."""
         pending = self.search([("email_pending", "=", True)], limit=batch_size)
-        for level in pending.level_id:
-            notices = pending.filtered(lambda notice, lvl=level: notice.level_id == lvl)
-            try:
-                with self.env.cr.savepoint():
-                    notices._credit_send_emails(level)
-            except UserError:
-                for notice in notices:
-                    try:
-                        with self.env.cr.savepoint():
-                            notice._credit_send_emails(level)
-                    except UserError as error:
-                        notice._credit_mark_failed(str(error))
+        pending._credit_per_level("_credit_send_emails")
         pending.email_pending = False
         remaining = self.search_count([("email_pending", "=", True)])
         self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
