@@ -131,12 +131,20 @@ class AccountMove(models.Model):
         excluded or paused by hand, disputed, or covered by an open promise to
         pay. Other features (payment plans) add their own pauses here. A few
         queries per call, whatever the number of invoices."""
-        paused = {
-            move.id
-            for move in self
-            if move.credit_excluded
-            or (move.credit_paused_until and move.credit_paused_until >= date)
-        }
+        # A search, not a loop over the records: reading two fields would
+        # load every column of every invoice.
+        paused = set(
+            self.sudo()
+            .search(
+                [
+                    ("id", "in", self.ids),
+                    "|",
+                    ("credit_excluded", "=", True),
+                    ("credit_paused_until", ">=", date),
+                ]
+            )
+            .ids
+        )
         disputes = (
             self.env["credit.dispute"]
             .sudo()

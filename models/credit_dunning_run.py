@@ -5,6 +5,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql_insert import insert_records
+from .credit_notice import notice_totals
+
 _logger = logging.getLogger(__name__)
 
 
@@ -33,6 +36,12 @@ class CreditDunningRun(models.Model):
         readonly=True, help="Customers up to this id have been processed."
     )
     partner_count = fields.Integer(string="Customers", readonly=True)
+    partner_total = fields.Integer(
+        string="Customers to Process",
+        readonly=True,
+        help="Customers with a receivable that may be due for a step, counted "
+        "when the run started (for the progress of the scheduled action).",
+    )
     notice_count = fields.Integer(string="Notices", readonly=True)
     date_done = fields.Datetime(readonly=True)
 
@@ -72,13 +81,17 @@ class CreditDunningRun(models.Model):
                 allowed_company_ids=company.ids
             )
             engine._credit_housekeeping(company, date)
-            runs |= self.create({"company_id": company.id, "date": date})
+            run = self.create({"company_id": company.id, "date": date})
+            run.partner_total = run._credit_count_candidates()
+            runs |= run
         return runs
 
     def _credit_finish(self):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
 
-    def _credit_count_remaining(self):
+    def _credit_count_candidates(self):
+        """Customers that may be due for a step after the run's cursor: one
+        COUNT over the open receivables, done once per run."""
         self.ensure_one()
         self.env.flush_all()
         query = self._credit_candidates_query(
@@ -87,6 +100,15 @@ class CreditDunningRun(models.Model):
         return self.env.execute_query(
             SQL("SELECT COUNT(DISTINCT move.commercial_partner_id) %s", query)
         )[0][0]
+
+    def _credit_count_remaining(self):
+        """Customers still to process, from the count taken at the start (no
+        query per batch). Never 0 while the run is open: the cron must call
+        again to close it."""
+        self.ensure_one()
+        if self.state != "running":
+            return 0
+        return max(self.partner_total - self.partner_count, 1)
 
     def _credit_process_batch(self):
         """One batch of customers: plan their next step, create the notices,
@@ -325,12 +347,14 @@ class CreditDunningRun(models.Model):
         levels, send the automatic notices and queue the others."""
         if not plans:
             return self.env["credit.notice"]
-        names = self.env["credit.notice"]._credit_next_names(company, len(plans))
-        vals_list = []
+        Notice = self.env["credit.notice"]
+        names = Notice._credit_next_names(company, len(plans))
+        currency = company.currency_id
+        notice_rows = []
         for plan, name in zip(plans, names, strict=True):
             partner = plan["partner"]
             level = plan["level"]
-            vals_list.append(
+            notice_rows.append(
                 {
                     "name": name,
                     "company_id": company.id,
@@ -339,24 +363,32 @@ class CreditDunningRun(models.Model):
                     "scenario_id": plan["scenario"].id,
                     "level_id": level.id,
                     "date": date,
-                    "fee_amount": level.fee_amount,
+                    "payment_deadline": Notice._credit_payment_deadline(date, company),
+                    "is_formal_notice": level.is_formal_notice,
+                    "state": "draft",
+                    "fee_amount": currency.round(level.fee_amount),
                     "user_id": partner._credit_collector(level.activity_user_id).id,
+                    **notice_totals(
+                        [
+                            (item["residual"], item["days_overdue"])
+                            for item in plan["items"]
+                        ],
+                        level.fee_amount,
+                        currency,
+                    ),
                 }
             )
-        # The run's own records need no creation message, follower or
-        # tracking: the notice's chatter gets one note per channel instead.
-        notices = (
-            self.env["credit.notice"]
-            .with_context(
-                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
-            )
-            .create(vals_list)
-        )
-        # All the lines of the batch in one create (one INSERT).
-        self.env["credit.notice.line"].create(
+        # The run writes its notices and lines completely itself: one INSERT
+        # each per batch instead of create(), which costs milliseconds per
+        # record (defaults, related fields, chatter). The notice's chatter
+        # gets one note per channel when it goes out.
+        notices = insert_records(Notice, notice_rows).with_context(mail_notrack=True)
+        insert_records(
+            self.env["credit.notice.line"],
             [
                 {
                     "notice_id": notice.id,
+                    "company_id": company.id,
                     "move_id": item["move_id"],
                     "date_due": item["date_due"],
                     "days_overdue": item["days_overdue"],
@@ -368,7 +400,7 @@ class CreditDunningRun(models.Model):
                 }
                 for notice, plan in zip(notices, plans, strict=True)
                 for item in plan["items"]
-            ]
+            ],
         )
         self._credit_record_levels(notices, plans)
         to_validate = notices.filtered(
@@ -383,13 +415,15 @@ class CreditDunningRun(models.Model):
 
     @api.model
     def _credit_record_levels(self, notices, plans):
-        """Each listed invoice has now been through the notice's level: one
-        UPDATE for the whole batch."""
-        values = [
-            SQL("(%s, %s, %s)", item["move_id"], notice.level_id.id, notice.id)
+        """Each listed invoice has now been through its notice's level, and
+        each customer is at the highest level of its open invoices: one
+        UPDATE of the invoices and one of the customers for the whole batch."""
+        move_values = [
+            SQL("(%s, %s, %s)", item["move_id"], plan["level"].id, notice.id)
             for notice, plan in zip(notices, plans, strict=True)
             for item in plan["items"]
         ]
+        company = notices.company_id[:1]
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -400,17 +434,42 @@ class CreditDunningRun(models.Model):
                   FROM (VALUES %s) AS data(move_id, level_id, notice_id)
                  WHERE move.id = data.move_id
                 """,
-                SQL(", ").join(values),
+                SQL(", ").join(move_values),
+            )
+        )
+        # A customer's level is the highest reached by its open invoices in
+        # the company. It is company-dependent: a JSON object keyed by
+        # company id, where only this company's key changes.
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner partner
+                   SET credit_level_id = COALESCE(partner.credit_level_id, '{}'::jsonb)
+                       || jsonb_build_object(%(company_key)s, data.level_id)
+                  FROM (
+                        SELECT DISTINCT ON (move.commercial_partner_id)
+                               move.commercial_partner_id AS partner_id,
+                               level.id AS level_id
+                          FROM account_move move
+                          JOIN credit_dunning_level level
+                            ON level.id = move.credit_level_id
+                         WHERE move.commercial_partner_id = ANY(%(partners)s)
+                           AND move.company_id = %(company)s
+                           AND move.state = 'posted'
+                           AND move.payment_state IN ('not_paid', 'partial')
+                         ORDER BY move.commercial_partner_id, level.days_offset DESC
+                       ) AS data
+                 WHERE partner.id = data.partner_id
+                """,
+                company_key=str(company.id),
+                company=company.id,
+                partners=list({plan["partner"].id for plan in plans}),
             )
         )
         self.env["account.move"].invalidate_model(
             ["credit_level_id", "credit_last_notice_id"]
         )
-        by_level = defaultdict(lambda: self.env["res.partner"])
-        for notice in notices:
-            by_level[notice.level_id] |= notice.partner_id
-        for level, partners in by_level.items():
-            partners.with_company(notices.company_id[:1]).credit_level_id = level
+        self.env["res.partner"].invalidate_model(["credit_level_id"])
 
     # ------------------------------------------------------------------
     # Housekeeping

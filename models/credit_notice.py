@@ -9,6 +9,22 @@ from odoo.tools import SQL
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 
 
+def notice_totals(lines, fee_amount, currency):
+    """The stored totals of a notice from its lines' ``(amount_residual,
+    days_overdue)``: shared by the ORM compute and the engine's set-based
+    insert so that both always agree."""
+    amount_residual = currency.round(sum(amount for amount, _days in lines))
+    amount_overdue = currency.round(sum(amount for amount, days in lines if days > 0))
+    max_days_overdue = max((days for _amount, days in lines), default=0)
+    return {
+        "amount_residual": amount_residual,
+        "amount_overdue": amount_overdue,
+        "amount_total": currency.round(amount_residual + fee_amount),
+        "max_days_overdue": max_days_overdue,
+        "priority_score": amount_overdue * max(max_days_overdue, 0),
+    }
+
+
 class CreditNotice(models.Model):
     """What one dunning step produced for one customer: the invoices it
     lists, the channels it went through and what came of it."""
@@ -120,20 +136,26 @@ class CreditNotice(models.Model):
     @api.depends("date", "company_id")
     def _compute_payment_deadline(self):
         for notice in self:
-            days = notice.company_id.credit_payment_deadline_days
-            notice.payment_deadline = notice.date and notice.date + timedelta(days=days)
+            notice.payment_deadline = self._credit_payment_deadline(
+                notice.date, notice.company_id
+            )
+
+    @api.model
+    def _credit_payment_deadline(self, date, company):
+        return date and date + timedelta(days=company.credit_payment_deadline_days)
 
     @api.depends("line_ids.amount_residual", "line_ids.days_overdue", "fee_amount")
     def _compute_amounts(self):
         for notice in self:
-            lines = notice.line_ids
-            overdue_lines = lines.filtered(lambda line: line.days_overdue > 0)
-            notice.amount_residual = sum(lines.mapped("amount_residual"))
-            notice.amount_overdue = sum(overdue_lines.mapped("amount_residual"))
-            notice.amount_total = notice.amount_residual + notice.fee_amount
-            notice.max_days_overdue = max(lines.mapped("days_overdue"), default=0)
-            notice.priority_score = notice.amount_overdue * max(
-                notice.max_days_overdue, 0
+            notice.update(
+                notice_totals(
+                    [
+                        (line.amount_residual, line.days_overdue)
+                        for line in notice.line_ids
+                    ],
+                    notice.fee_amount,
+                    notice.currency_id,
+                )
             )
 
     def _compute_access_url(self):
@@ -178,7 +200,10 @@ class CreditNotice(models.Model):
                 count,
             )
         )
-        return [sequence.get_next_char(number) for (number,) in numbers]
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [
+            f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in numbers
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):

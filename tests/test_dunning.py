@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -102,6 +103,7 @@ class TestDunningEngine(CreditCollectionCommon):
         invoice = self.make_invoice(self.customer, 2000, "2026-03-02")
         notice = self.run_dunning("2026-04-06")
         self.assertEqual(notice.level_id, self.level_formal)
+        self.assertTrue(notice.is_formal_notice)
         self.assertEqual(notice.state, "to_validate")
         self.assertFalse(
             self.env["mail.mail"].search(
@@ -156,6 +158,25 @@ class TestDunningEngine(CreditCollectionCommon):
         self.assertEqual(notice.line_ids.move_id, old | recent)
         self.assertEqual(notice.max_days_overdue, 20)
         self.assertEqual((old | recent).credit_level_id, self.level_second)
+        # The run inserts its notices in SQL: the stored totals must be what
+        # the ORM computes from the lines.
+        self.assertEqual(notice.amount_residual, 1000)
+        self.assertEqual(notice.amount_overdue, 1000)
+        self.assertEqual(notice.priority_score, 1000 * 20)
+        self.assertEqual(notice.line_ids.company_id, self.company)
+        self.assertFalse(notice.is_formal_notice)
+        deadline_days = self.company.credit_payment_deadline_days
+        self.assertEqual(
+            notice.payment_deadline,
+            fields.Date.to_date("2026-03-02") + timedelta(days=deadline_days),
+        )
+        stored = notice.read(["amount_residual", "amount_overdue", "amount_total"])
+        notice.invalidate_recordset()
+        notice._compute_amounts()
+        self.assertEqual(
+            stored,
+            notice.read(["amount_residual", "amount_overdue", "amount_total"]),
+        )
 
     def test_one_notice_per_invoice(self):
         self.scenario.notice_grouping = "invoice"
@@ -167,6 +188,10 @@ class TestDunningEngine(CreditCollectionCommon):
         self.assertEqual(by_move[old], self.level_second)
         self.assertEqual(by_move[recent], self.level_courtesy)
         self.assertEqual(recent.credit_level_id, self.level_courtesy)
+        # The customer is at the highest level of its open invoices.
+        self.assertEqual(
+            self.customer.with_company(self.company).credit_level_id, self.level_second
+        )
 
     def test_send_window_skips_weekends(self):
         self.scenario.send_window = "business_days"
