@@ -65,6 +65,9 @@
         "views/credit_collection_snapshot_views.xml",
         "views/credit_portal_templates.xml",
         "views/credit_portal_settings_views.xml",
+        "report/credit_case_file_reports.xml",
+        "report/credit_case_file_templates.xml",
+        "wizards/credit_case_file_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

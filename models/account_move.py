@@ -57,6 +57,18 @@ class AccountMove(models.Model):
         string="Interest Charges",
         help="Late interest and recovery indemnities invoiced for this invoice.",
     )
+    credit_limitation_date = fields.Date(
+        string="Limitation Date",
+        compute="_compute_credit_limitation",
+        help="Last day the claim can be brought to court: 5 years after the due "
+        "date between traders, 2 years against a consumer.",
+    )
+    credit_limitation_warning = fields.Boolean(
+        string="Limitation Near",
+        compute="_compute_credit_limitation",
+        help="The invoice is still unpaid and its limitation date is less than "
+        "6 months away, or past.",
+    )
 
     @api.depends("credit_notice_line_ids")
     def _compute_credit_notice_count(self):
@@ -73,6 +85,30 @@ class AccountMove(models.Model):
         for move in self:
             move.credit_disputed = any(
                 dispute.state == "open" for dispute in move.credit_dispute_ids
+            )
+
+    @api.depends(
+        "move_type",
+        "state",
+        "payment_state",
+        "invoice_date",
+        "invoice_date_due",
+        "partner_id.commercial_partner_id.credit_debtor_type",
+        "partner_id.commercial_partner_id.is_company",
+    )
+    def _compute_credit_limitation(self):
+        # Not stored: the warning moves with today's date.
+        today = fields.Date.context_today(self)
+        for move in self:
+            limit = False
+            if move.move_type in ("out_invoice", "out_receipt") and move.partner_id:
+                limit = move._credit_limitation_date()
+            move.credit_limitation_date = limit
+            move.credit_limitation_warning = bool(
+                limit
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+                and recovery_indemnity.limitation_warning(limit, today)
             )
 
     def _credit_check_amount(self):

@@ -12,3 +12,6 @@ from . import (
     credit_aged_balance_line,
     credit_aged_balance_wizard,
 )
+
+# isort: split
+from . import credit_case_file
