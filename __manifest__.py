@@ -65,6 +65,8 @@
         "views/credit_collection_snapshot_views.xml",
         "views/credit_portal_templates.xml",
         "views/credit_portal_settings_views.xml",
+        "views/credit_recovery_analysis_views.xml",
+        "views/credit_collection_dashboard_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

@@ -16,3 +16,6 @@ from . import (
 
 # isort: split
 from . import test_aged_balance, test_collection_kpi, test_portal
+
+# isort: split
+from . import test_dashboard
