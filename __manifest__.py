@@ -68,6 +68,8 @@
         "report/credit_case_file_reports.xml",
         "report/credit_case_file_templates.xml",
         "wizards/credit_case_file_views.xml",
+        "views/credit_recovery_analysis_views.xml",
+        "views/credit_collection_dashboard_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",

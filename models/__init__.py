@@ -34,3 +34,10 @@ from . import (
     credit_collection_snapshot,
     credit_collector_snapshot,
 )
+
+# isort: split
+from . import (
+    credit_collection_dashboard,
+    credit_collection_dashboard_bucket,
+    credit_recovery_analysis,
+)

@@ -72,14 +72,21 @@ class CreditAgedBalance(models.AbstractModel):
                     tuple(filters["grade_ids"]),
                 )
             )
+        tagged = SQL()
         if filters.get("scenario_ids"):
+            # The engine's order: own > grade's > tag's > company default.
             conditions.append(
                 SQL(
                     "COALESCE((cp.credit_scenario_id ->> %s)::int, grade.scenario_id,"
-                    " company.credit_default_scenario_id) IN %s",
+                    " tagged.scenario_id, company.credit_default_scenario_id) IN %s",
                     company_key,
                     tuple(filters["scenario_ids"]),
                 )
+            )
+            tagged = SQL(
+                """LEFT JOIN (%s) AS tagged
+                    ON tagged.company_id = company.id AND tagged.partner_id = cp.id""",
+                self._credit_tagged_scenario_query(companies),
             )
         if filters.get("salesperson_ids"):
             conditions.append(
@@ -95,10 +102,46 @@ class CreditAgedBalance(models.AbstractModel):
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
              LEFT JOIN credit_risk_grade grade
                     ON grade.id = (cp.credit_risk_grade_id ->> %s)::int
+                    %s
                  WHERE company.id IN %s AND %s)""",
             company_key,
+            tagged,
             tuple(companies.ids),
             SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _credit_tagged_scenario_query(self, companies):
+        """Rows (company_id, partner_id, scenario_id): for each partner with
+        a tag, the first active scenario of that company (or shared) naming
+        one of its tags, in the scenarios' order, as
+        ``res.partner._credit_resolve_scenarios`` picks it. One pass over the
+        tags of the tagged partners, whatever the number of customers."""
+        scenario_tags = self.env["credit.dunning.scenario"]._fields[
+            "partner_category_ids"
+        ]
+        partner_tags = self.env["res.partner"]._fields["category_id"]
+        return SQL(
+            """
+            SELECT DISTINCT ON (company.id, pt.%(partner_col)s)
+                   company.id AS company_id, pt.%(partner_col)s AS partner_id,
+                   scenario.id AS scenario_id
+              FROM %(partner_rel)s pt
+              JOIN %(scenario_rel)s st ON st.%(tag_col)s = pt.%(partner_tag_col)s
+              JOIN credit_dunning_scenario scenario
+                ON scenario.id = st.%(scenario_col)s AND scenario.active
+              JOIN res_company company
+                ON company.id IN %(companies)s
+               AND (scenario.company_id IS NULL OR scenario.company_id = company.id)
+          ORDER BY company.id, pt.%(partner_col)s, scenario.sequence, scenario.id
+            """,
+            partner_rel=SQL.identifier(partner_tags.relation),
+            partner_col=SQL.identifier(partner_tags.column1),
+            partner_tag_col=SQL.identifier(partner_tags.column2),
+            scenario_rel=SQL.identifier(scenario_tags.relation),
+            scenario_col=SQL.identifier(scenario_tags.column1),
+            tag_col=SQL.identifier(scenario_tags.column2),
+            companies=tuple(companies.ids),
         )
 
     @api.model
@@ -318,5 +361,9 @@ class CreditAgedBalance(models.AbstractModel):
             ["commercial_partner_id", "credit_collector_id", "credit_risk_grade_id"]
             + ["credit_scenario_id", "user_id"]
         )
+        self.env["res.partner"].flush_model(["category_id"])
         self.env["credit.risk.grade"].flush_model(["scenario_id"])
+        self.env["credit.dunning.scenario"].flush_model(
+            ["active", "company_id", "partner_category_ids", "sequence"]
+        )
         self.env["res.company"].flush_model(["credit_default_scenario_id"])

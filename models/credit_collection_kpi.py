@@ -363,28 +363,14 @@ class CreditCollectionKpi(models.AbstractModel):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-            SELECT last.scenario_id, last.level_id,
-                   SUM(apr.amount) AS amount,
-                   COUNT(DISTINCT aml.move_id) AS invoices
-              FROM account_partial_reconcile apr
-              JOIN account_move_line aml ON aml.id = apr.debit_move_id
-              JOIN account_move_line cl ON cl.id = apr.credit_move_id
-              JOIN account_move cm ON cm.id = cl.move_id
-              JOIN LATERAL (
-                    SELECT n.scenario_id, n.level_id
-                      FROM credit_notice_line nl
-                      JOIN credit_notice n ON n.id = nl.notice_id
-                     WHERE nl.move_id = aml.move_id
-                       AND n.state IN ('sent', 'paid')
-                       AND n.date <= apr.max_date
-                  ORDER BY n.date DESC, n.id DESC
-                     LIMIT 1
-                   ) AS last ON TRUE
-             WHERE apr.company_id = %(company)s
-               AND apr.max_date BETWEEN %(start)s AND %(end)s
-               AND cm.move_type NOT IN ('out_refund', 'out_invoice')
-          GROUP BY last.scenario_id, last.level_id
+            SELECT scenario_id, level_id, SUM(amount) AS amount,
+                   COUNT(DISTINCT move_id) AS invoices
+              FROM (%(recovered)s) AS recovered
+             WHERE company_id = %(company)s
+               AND date BETWEEN %(start)s AND %(end)s
+          GROUP BY scenario_id, level_id
                 """,
+                recovered=self._credit_recovered_query(),
                 company=company.id,
                 start=date_from,
                 end=date_to,
@@ -393,6 +379,55 @@ class CreditCollectionKpi(models.AbstractModel):
         for row in rows:
             row["amount"] = company.currency_id.round(float(row["amount"]))
         return rows
+
+    @api.model
+    def _credit_recovered_query(self):
+        """One row per payment (not credit note) reconciled with an invoice
+        that was dunned: the part of the payment applied to it, credited to
+        the last notice sent for it on or before the payment, with that
+        step's scenario, collector and main channel. The SQL view of
+        ``credit.recovery.analysis``; company and date conditions on it
+        reach the partial reconciliations' scan."""
+        return SQL(
+            """
+            SELECT apr.id,
+                   apr.company_id,
+                   company.currency_id,
+                   apr.max_date AS date,
+                   aml.move_id,
+                   COALESCE(p.commercial_partner_id, aml.partner_id) AS partner_id,
+                   last.notice_id,
+                   lvl.scenario_id,
+                   lvl.id AS level_id,
+                   last.user_id,
+                   CASE WHEN lvl.escalation_stage IS NOT NULL THEN lvl.escalation_stage
+                        WHEN lvl.print_letter THEN 'letter'
+                        WHEN lvl.create_activity THEN 'call'
+                        WHEN lvl.send_sms THEN 'sms'
+                        WHEN lvl.send_email THEN 'email'
+                        ELSE 'none'
+                   END AS channel,
+                   apr.amount
+              FROM account_partial_reconcile apr
+              JOIN res_company company ON company.id = apr.company_id
+              JOIN account_move_line aml ON aml.id = apr.debit_move_id
+              JOIN account_move_line cl ON cl.id = apr.credit_move_id
+              JOIN account_move cm ON cm.id = cl.move_id
+         LEFT JOIN res_partner p ON p.id = aml.partner_id
+              JOIN LATERAL (
+                    SELECT n.id AS notice_id, n.level_id, n.user_id
+                      FROM credit_notice_line nl
+                      JOIN credit_notice n ON n.id = nl.notice_id
+                     WHERE nl.move_id = aml.move_id
+                       AND n.state IN ('sent', 'paid')
+                       AND n.date <= apr.max_date
+                  ORDER BY n.date DESC, n.id DESC
+                     LIMIT 1
+                   ) AS last ON TRUE
+              JOIN credit_dunning_level lvl ON lvl.id = last.level_id
+             WHERE cm.move_type NOT IN ('out_refund', 'out_invoice')
+            """
+        )
 
     @api.model
     def _credit_prepare(self, company):

@@ -225,3 +225,47 @@ class TestAgedBalance(CreditCollectionCommon):
         with self.assertRaises(AccessError):
             wizard.action_open()
         self.assertFalse(wizard.sudo().line_ids)
+
+    def test_scenario_filter_follows_tags_as_the_engine(self):
+        """A customer without scenario of its own nor grade follows the first
+        scenario naming one of its tags; its own scenario wins over a tag."""
+        tag = self.env["res.partner.category"].create({"name": "Public sector"})
+        Scenario = self.env["credit.dunning.scenario"]
+        tagged = self.scenario.copy(
+            {"name": "Public", "sequence": 20, "partner_category_ids": tag.ids}
+        )
+        self.scenario.copy(
+            {"name": "Later", "sequence": 30, "partner_category_ids": tag.ids}
+        )
+        Scenario.create(
+            {
+                "name": "Archived",
+                "sequence": 1,
+                "active": False,
+                "partner_category_ids": tag.ids,
+            }
+        )
+        own = self.scenario.copy({"name": "Own"})
+        (self.alpha | self.beta | self.gamma).category_id = tag
+        self.beta.with_company(self.company).credit_scenario_id = own
+        self.assertEqual(
+            (self.alpha | self.beta)._credit_resolve_scenarios(self.company),
+            {self.alpha.id: tagged, self.beta.id: own},
+        )
+        self.assertEqual(list(self._aged(scenario_ids=tagged.ids)), [self.alpha.id])
+        self.assertEqual(list(self._aged(scenario_ids=own.ids)), [self.beta.id])
+        self.assertFalse(self._aged(self.company, scenario_ids=self.scenario.ids))
+        # The tagged scenario belongs to the first company: Gamma's company
+        # has no scenario for the tag.
+        self.assertNotIn(
+            self.gamma.id, self._aged(scenario_ids=(tagged | own | self.scenario).ids)
+        )
+        wizard = self.env["credit.aged.balance.wizard"].create(
+            {
+                "date": AS_OF,
+                "company_ids": [Command.set(self.company.ids)],
+                "scenario_ids": [Command.set(tagged.ids)],
+            }
+        )
+        wizard.action_open()
+        self.assertEqual(wizard.line_ids.partner_id, self.alpha)
