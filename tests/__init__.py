@@ -18,5 +18,4 @@ from . import (
 from . import test_aged_balance, test_collection_kpi, test_portal
 
 # isort: split
-from . import test_case_file
-from . import test_dashboard
+from . import test_case_file, test_dashboard
