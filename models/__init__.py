@@ -41,3 +41,6 @@ from . import (
     credit_collection_dashboard_bucket,
     credit_recovery_analysis,
 )
+
+# isort: split
+from . import ir_qweb

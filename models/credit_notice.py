@@ -355,7 +355,8 @@ class CreditNotice(models.Model):
 
     def _credit_send_emails(self, level):
         """Render the level's email for these notices and queue it."""
-        template = level.email_template_id
+        # One compilation of the body for the whole batch (see ir_qweb.py).
+        template = level.email_template_id.with_context(credit_compile_once=True)
         layout = "mail.mail_notification_light"
         with_attachments = self.browse()
         if level.attach_invoices or level.attach_letter:

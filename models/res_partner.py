@@ -711,28 +711,53 @@ class ResPartner(models.Model):
         return score_ids
 
     def _credit_apply_scores(self, score_by_partner):
-        """Write score and effective grade on the partners, grouped by value so
-        that the number of writes does not grow with the number of partners;
-        grade changes are tracked in the chatter."""
-        by_score = {}
-        by_grade = {}
+        """Write score and effective grade on the partners of the current
+        company. Scores and first grades go in one UPDATE (both fields are
+        company-dependent: JSON objects keyed by company id, and nothing
+        depends on them); a grade that changes is written through the ORM,
+        grouped by grade, so that the change is tracked in the chatter."""
+        rows = []
+        changed_grades = {}
         for partner in self:
             score, computed_grade = score_by_partner[partner.id]
-            by_score.setdefault(score, []).append(partner.id)
             grade = partner.credit_grade_override_id or computed_grade
-            if grade != partner.credit_risk_grade_id:
-                first = not partner.credit_risk_grade_id
-                by_grade.setdefault((grade.id, first), []).append(partner.id)
-        Partner = self.sudo()
-        for score, ids in by_score.items():
-            Partner.browse(ids).with_context(tracking_disable=True).write(
-                {"credit_risk_score": score}
-            )
-        for (grade_id, first), ids in by_grade.items():
             # The first grade a customer gets is not a change worth a message.
-            Partner.browse(ids).with_context(tracking_disable=first).write(
-                {"credit_risk_grade_id": grade_id}
+            first_grade = not partner.credit_risk_grade_id
+            if grade != partner.credit_risk_grade_id and not first_grade:
+                changed_grades.setdefault(grade.id, []).append(partner.id)
+            rows.append(
+                SQL(
+                    "(%s, %s, %s::int, %s)",
+                    partner.id,
+                    score,
+                    grade.id or None,
+                    first_grade,
+                )
             )
+        if rows:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner partner
+                       SET credit_risk_score = COALESCE(partner.credit_risk_score, '{}')
+                               || jsonb_build_object(%(company)s, data.score),
+                           credit_risk_grade_id = CASE
+                               WHEN NOT data.first_grade OR data.grade_id IS NULL
+                               THEN partner.credit_risk_grade_id
+                               ELSE COALESCE(partner.credit_risk_grade_id, '{}')
+                                    || jsonb_build_object(%(company)s, data.grade_id)
+                               END
+                      FROM (VALUES %(rows)s) AS data(partner_id, score, grade_id, first_grade)
+                     WHERE partner.id = data.partner_id
+                    """,
+                    company=str(self.env.company.id),
+                    rows=SQL(", ").join(rows),
+                )
+            )
+            self.invalidate_model(["credit_risk_score", "credit_risk_grade_id"])
+        for grade_id, ids in changed_grades.items():
+            self.sudo().browse(ids).write({"credit_risk_grade_id": grade_id})
 
     def _credit_expire_grade_overrides(self):
         """Drop the grade overrides of ``self`` that ended before today."""
@@ -769,7 +794,7 @@ class ResPartner(models.Model):
         return int(
             self.env["ir.config_parameter"]
             .sudo()
-            .get_param("credit_collection.risk_batch_size", 1000)
+            .get_param("credit_collection.risk_batch_size", 5000)
         )
 
     @api.model

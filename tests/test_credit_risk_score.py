@@ -128,6 +128,22 @@ class TestCreditRiskScore(CreditRiskCommon):
             )
 
     @freeze_time("2025-06-30")
+    def test_scores_and_grades_are_kept_per_company(self):
+        self._compute(self.partner, self.late_payer)
+        other = self.setup_other_company(name="Other Risk Co")["company"]
+        in_other = (self.partner | self.late_payer).with_company(other)
+        in_other._credit_compute_risk()
+        # The late payer has no history in the other company: a score of its
+        # own there, while its grade here stays the late payer's.
+        self.assertEqual(self.late_payer.credit_risk_grade_id, self.grade_d)
+        self.assertTrue(in_other[1].credit_risk_grade_id)
+        self.assertNotEqual(in_other[1].credit_risk_grade_id, self.grade_d)
+        self.assertNotEqual(
+            in_other[1].credit_risk_score, self.late_payer.credit_risk_score
+        )
+        self.assertEqual(self.partner.credit_risk_grade_id, self.grade_a)
+
+    @freeze_time("2025-06-30")
     def test_cron_works_in_batches(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "credit_collection.risk_batch_size", 1

@@ -85,6 +85,32 @@ class TestDunningEngine(CreditCollectionCommon):
         self.assertIn("email queued", notice.channel_summary)
         self.assertEqual(mail.state, "outgoing")
 
+    def test_batch_emails_compile_the_body_once_and_stay_personal(self):
+        other = self._customer("Martin Transports")
+        first = self.make_invoice(self.customer, 1250, "2026-03-02")
+        second = self.make_invoice(other, 730, "2026-03-02")
+        cache = self.env.cr.cache
+        for key in [key for key in cache if key[0] == "credit_collection.qweb"]:
+            del cache[key]  # compiled by an earlier test on this cursor
+        notices = self.run_dunning("2026-03-09")
+        self.assertEqual(len(notices), 2)
+        compiled = [key for key in cache if key[0] == "credit_collection.qweb"]
+        # One body template for the batch, compiled once: each customer's
+        # email still carries its own invoice and amount.
+        self.assertEqual(len(compiled), 1)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "credit.notice"), ("res_id", "in", notices.ids)]
+        )
+        body = {
+            mail.recipient_ids.commercial_partner_id: mail.body_html for mail in mails
+        }
+        self.assertIn(first.name, body[self.customer])
+        self.assertIn("1,250.00", body[self.customer])
+        self.assertNotIn(second.name, body[self.customer])
+        self.assertIn(second.name, body[other])
+        self.assertIn("730.00", body[other])
+        self.assertNotIn("1,250.00", body[other])
+
     def test_call_task_for_the_collector(self):
         self.customer.with_company(self.company).credit_collector_id = self.collector
         self.make_invoice(self.customer, 800, "2026-03-02")
