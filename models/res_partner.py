@@ -748,7 +748,8 @@ class ResPartner(models.Model):
                                ELSE COALESCE(partner.credit_risk_grade_id, '{}')
                                     || jsonb_build_object(%(company)s, data.grade_id)
                                END
-                      FROM (VALUES %(rows)s) AS data(partner_id, score, grade_id, first_grade)
+                      FROM (VALUES %(rows)s)
+                           AS data(partner_id, score, grade_id, first_grade)
                      WHERE partner.id = data.partner_id
                     """,
                     company=str(self.env.company.id),
