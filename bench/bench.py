@@ -91,7 +91,9 @@ def bench_dunning(env, cr):
     )
     pending = env["credit.notice"].search_count([("email_pending", "=", True)])
     sample = min(pending, EMAIL_SAMPLE)
-    with measure(f"notice emails rendered and queued ({sample} of {pending})") as info:
+    with measure(
+        f"notice emails rendered and queued ({sample} of {pending})", pending=pending
+    ) as info:
         batches = 0
         while (
             batches * 200 < sample and env["credit.notice"]._cron_send_pending_emails()
@@ -205,7 +207,11 @@ def bench_oca(env, cr):
     if "credit.control.run" not in env:
         print("OCA account_credit_control: not installed, skipped")
         return
-    template = env.ref("account_credit_control.email_template_credit_control_base")
+    # Our bench levels email without attachments: OCA's base template
+    # attaches its PDF summary to every email, so it gets a copy without.
+    template = env.ref(
+        "account_credit_control.email_template_credit_control_base"
+    ).copy({"report_template_ids": [(5, 0, 0)]})
     for company in env["res.company"].search([("name", "like", "Bench %")]):
         receivables = env["account.account"].search(
             [
@@ -301,8 +307,21 @@ def main():
         ours = sum(r["seconds"] for r in RESULTS if r["step"] == "dunning run (full)")
         bench_oca(env, cr)
         theirs = sum(r["seconds"] for r in RESULTS if r["step"].startswith("OCA "))
+        emails = next(
+            (r for r in RESULTS if r["step"].startswith("notice emails")), None
+        )
+        with_emails = ours + (
+            emails["seconds"] / max(emails["mails_queued"], 1) * emails["pending"]
+            if emails
+            else 0.0
+        )
         if theirs:
-            print(f"OCA / ours (dunning, end to end): {theirs / max(ours, 0.01):.1f}x")
+            ratio = theirs / max(ours, 0.01)
+            print(f"OCA / ours (run without the email job): {ratio:.1f}x")
+            print(
+                f"OCA / ours (run + every email rendered and queued, extrapolated "
+                f"from the sample): {theirs / max(with_emails, 0.01):.1f}x"
+            )
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"bench_{args.size}.json")
     with open(path, "w", encoding="utf-8") as out:

@@ -4,7 +4,8 @@
 # PyPI into a bench-only addons folder outside the project), generates the
 # ledger and prints the figures.
 #   scripts/bench.sh [small|medium|large]   (default: small)
-#   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database.
+#   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database;
+#   CC_BENCH_LETTERS=N renders N letters into one PDF (default 100).
 source "$(dirname "$0")/common.sh"
 
 SIZE="${1:-small}"
@@ -47,4 +48,5 @@ fi
 info "creating $DB with $MODULES (no demo data)"
 "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" -i "$MODULES" \
     --without-demo=all --stop-after-init --http-port="$(free_port)" --log-level=warn
-"$PYTHON" "$ADDON_DIR/bench/bench.py" --db "$DB" --addons-path "$ADDONS_PATH" --size "$SIZE"
+"$PYTHON" "$ADDON_DIR/bench/bench.py" --db "$DB" --addons-path "$ADDONS_PATH" --size "$SIZE" \
+    --letters "${CC_BENCH_LETTERS:-100}"
