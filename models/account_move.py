@@ -12,6 +12,9 @@ class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "credit.override.mixin"]
 
+    # The engine reads open invoices customer by customer, in batches (dunning,
+    # exposure, risk): without an index each batch scans every move.
+    commercial_partner_id = fields.Many2one(index=True)
     credit_level_id = fields.Many2one(
         "credit.dunning.level",
         string="Dunning Level",

@@ -1,3 +1,4 @@
+import bisect
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -39,8 +40,15 @@ class CreditDunningRun(models.Model):
     partner_total = fields.Integer(
         string="Customers to Process",
         readonly=True,
-        help="Customers with a receivable that may be due for a step, counted "
-        "when the run started (for the progress of the scheduled action).",
+        help="Customers with a receivable that may be due for a step when the "
+        "run started.",
+    )
+    candidate_partner_ids = fields.Json(
+        string="Candidate Customers",
+        readonly=True,
+        copy=False,
+        help="Ids of those customers, in order, selected once when the run "
+        "started: each batch takes the next ones after the cursor.",
     )
     notice_count = fields.Integer(string="Notices", readonly=True)
     date_done = fields.Datetime(readonly=True)
@@ -81,25 +89,11 @@ class CreditDunningRun(models.Model):
                 allowed_company_ids=company.ids
             )
             engine._credit_housekeeping(company, date)
-            run = self.create({"company_id": company.id, "date": date})
-            run.partner_total = run._credit_count_candidates()
-            runs |= run
+            runs |= self.create({"company_id": company.id, "date": date})
         return runs
 
     def _credit_finish(self):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
-
-    def _credit_count_candidates(self):
-        """Customers that may be due for a step after the run's cursor: one
-        COUNT over the open receivables, done once per run."""
-        self.ensure_one()
-        self.env.flush_all()
-        query = self._credit_candidates_query(
-            self.company_id, self.date, self.last_partner_id
-        )
-        return self.env.execute_query(
-            SQL("SELECT COUNT(DISTINCT move.commercial_partner_id) %s", query)
-        )[0][0]
 
     def _credit_count_remaining(self):
         """Customers still to process, from the count taken at the start (no
@@ -118,9 +112,14 @@ class CreditDunningRun(models.Model):
         engine = self.with_company(company).with_context(
             allowed_company_ids=company.ids
         )
-        partner_ids = engine._credit_candidate_partner_ids(
-            company, self.date, self.last_partner_id, company.credit_dunning_batch_size
-        )
+        if self.candidate_partner_ids is False:
+            candidates = engine._credit_candidate_partner_ids(company, self.date)
+            self.write(
+                {"candidate_partner_ids": candidates, "partner_total": len(candidates)}
+            )
+        candidates = self.candidate_partner_ids or []
+        start = bisect.bisect_right(candidates, self.last_partner_id)
+        partner_ids = candidates[start : start + company.credit_dunning_batch_size]
         if not partner_ids:
             self._credit_finish()
             return 0
@@ -133,7 +132,7 @@ class CreditDunningRun(models.Model):
                 "notice_count": self.notice_count + len(notices),
             }
         )
-        if len(partner_ids) < company.credit_dunning_batch_size:
+        if start + len(partner_ids) >= len(candidates):
             self._credit_finish()
         _logger.info(
             "Dunning %s on %s: %s customers, %s notices",
@@ -175,33 +174,22 @@ class CreditDunningRun(models.Model):
         )
 
     @api.model
-    def _credit_candidates_query(self, company, date, after_id):
-        """FROM and WHERE of the customers with an open receivable that may
-        be due for a step, after the cursor ``after_id``."""
-        return SQL(
-            """
-              FROM account_move_line aml
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN account_account account ON account.id = aml.account_id
-             WHERE %(where)s AND move.commercial_partner_id > %(after)s
-            """,
-            where=self._credit_open_items_where(company, date),
-            after=after_id or 0,
-        )
-
-    @api.model
-    def _credit_candidate_partner_ids(self, company, date, after_id, limit):
-        """The next ``limit`` customers that may be due for a step."""
+    def _credit_candidate_partner_ids(self, company, date):
+        """The customers with an open receivable that may be due for a step,
+        in id order: one query per run (a query per batch would scan the
+        open receivables again for every batch)."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT move.commercial_partner_id %(query)s
+                SELECT DISTINCT move.commercial_partner_id
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE %(where)s
                  ORDER BY move.commercial_partner_id
-                 LIMIT %(limit)s
                 """,
-                query=self._credit_candidates_query(company, date, after_id),
-                limit=limit,
+                where=self._credit_open_items_where(company, date),
             )
         )
         return [row[0] for row in rows]
@@ -401,6 +389,7 @@ class CreditDunningRun(models.Model):
                 for notice, plan in zip(notices, plans, strict=True)
                 for item in plan["items"]
             ],
+            authors=False,  # the notice carries them
         )
         self._credit_record_levels(notices, plans)
         to_validate = notices.filtered(
@@ -522,13 +511,11 @@ class CreditDunningRun(models.Model):
         engine = self.with_company(company).with_context(
             allowed_company_ids=company.ids
         )
-        plans, after_id = [], 0
+        candidates = engine._credit_candidate_partner_ids(company, date)
         batch = company.credit_dunning_batch_size
-        while True:
-            partner_ids = engine._credit_candidate_partner_ids(
-                company, date, after_id, batch
+        plans = []
+        for start in range(0, len(candidates), batch):
+            plans.extend(
+                engine._credit_plan(company, date, candidates[start : start + batch])
             )
-            if not partner_ids:
-                return plans
-            plans.extend(engine._credit_plan(company, date, partner_ids))
-            after_id = max(partner_ids)
+        return plans

@@ -117,6 +117,13 @@ class CreditNotice(models.Model):
         help="The daily run decided this email; the email job renders and "
         "queues it right after, in batches.",
     )
+    letter_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The daily run sent this letter to print; the email job renders "
+        "and stores its PDF right after, in batches.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Collector",
@@ -269,9 +276,15 @@ class CreditNotice(models.Model):
         batch is retried notice by notice and only the faulty one fails."""
         self._credit_per_level("_credit_send")
         # Letters to print are stored as sent (emailed letters already are).
-        self.filtered(
+        # In the daily run a PDF takes a second or more: the email job
+        # renders them after the run, as it does the emails.
+        letters = self.filtered(
             lambda notice: notice.state == "sent" and notice.letter_to_print
-        )._credit_attach_letter()
+        )
+        if self.env.context.get("credit_defer_email"):
+            letters.letter_pending = True
+        else:
+            letters._credit_attach_letter()
 
     def _credit_per_level(self, method):
         """Call ``method(level)`` on the notices of each level, in batch; if
@@ -497,16 +510,29 @@ class CreditNotice(models.Model):
                 )
 
     @api.model
-    def _cron_send_pending_emails(self, batch_size=200):
-        """Render and queue the emails the daily run decided, one batch per
-        call: rendering is the costly part of a reminder, so it runs apart
-        from the run's decisions and commits its own progress. Returns the
-        number of emails still to render."""
+    def _cron_send_pending_emails(self, batch_size=200, letter_batch_size=20):
+        """Render and queue the emails the daily run decided, then store the
+        letters it sent to print, one batch per call: rendering is the costly
+        part of a reminder, so it runs apart from the run's decisions and
+        commits its own progress. Returns the number of documents still to
+        render."""
         pending = self.search([("email_pending", "=", True)], limit=batch_size)
         pending._credit_per_level("_credit_send_emails")
         pending.email_pending = False
-        remaining = self.search_count([("email_pending", "=", True)])
-        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+        done = len(pending)
+        if not pending:
+            letters = self.search(
+                [("letter_pending", "=", True)], limit=letter_batch_size
+            )
+            # A letter that cannot be rendered is noted on its notice and
+            # not tried again by this job (printing it will).
+            letters._credit_attach_letter()
+            letters.letter_pending = False
+            done = len(letters)
+        remaining = self.search_count(
+            ["|", ("email_pending", "=", True), ("letter_pending", "=", True)]
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return remaining
 
     # ------------------------------------------------------------------

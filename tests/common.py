@@ -139,9 +139,10 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
         )
         return wizard._create_payments()
 
-    def run_dunning(self, day, company=None):
+    def run_dunning(self, day, company=None, send_pending=True):
         """Run the engine on ``day`` for one company, batch after batch as
-        the scheduled action would, and return that day's notices."""
+        the scheduled action would, then (unless told not to) the email job
+        it triggers, and return that day's notices."""
         company = company or self.company
         with freeze_time(day):
             run = (
@@ -151,7 +152,8 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
             )
             while run.state == "running":
                 run._credit_process_batch()
-            self.send_pending_emails()
+            if send_pending:
+                self.send_pending_emails()
         return self.notices(company=company, on=day)
 
     def send_pending_emails(self):

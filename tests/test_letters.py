@@ -1,5 +1,6 @@
 import io
 
+from freezegun import freeze_time
 from lxml import html as lxml_html
 from markupsafe import escape
 
@@ -339,15 +340,25 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         )
 
     def test_each_notice_of_a_run_gets_its_own_letter(self):
+        self.level_first.print_letter = True
         other = self._customer("Martin Transports")
         self.make_invoice(self.customer, 1000, "2026-03-02")
         self.make_invoice(other, 500, "2026-03-02")
-        notices = self.run_dunning("2026-03-09")
+        notices = self.run_dunning("2026-03-09", send_pending=False)
         self.assertEqual(len(notices), 2)
         self.assertEqual(set(notices.mapped("state")), {"sent"})
-        # what _credit_execute does after sending, here with the PDF engine
-        with mute_logger("odoo.addons.base.models.ir_actions_report"):
-            notices.with_context(force_report_rendering=True)._credit_attach_letter()
+        # The run leaves the PDFs to the email job, which stores them.
+        self.assertEqual(notices.mapped("letter_pending"), [True, True])
+        self.assertFalse(notices.letter_attachment_id)
+        Notice = self.env["credit.notice"].with_context(force_report_rendering=True)
+        with (
+            freeze_time("2026-03-09"),
+            mute_logger("odoo.addons.base.models.ir_actions_report"),
+        ):
+            while Notice._cron_send_pending_emails():
+                pass
+        self.assertEqual(notices.mapped("letter_pending"), [False, False])
+        self.assertEqual(notices.mapped("letter_to_print"), [True, True])
         self.assertEqual(len(notices.letter_attachment_id), 2)
         for notice in notices:
             self.assertEqual(
