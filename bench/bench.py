@@ -174,6 +174,9 @@ def serve_http(env):
 
 
 def bench_letters(env, count=1000):
+    if count <= 0:
+        print("letters: skipped (CC_BENCH_LETTERS=0)")
+        return
     notices = env["credit.notice"].search([], limit=count)
     if not notices:
         print("letters: no notice to render")
