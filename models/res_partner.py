@@ -1,4 +1,5 @@
 import json
+from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -635,8 +636,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _credit_store_scores(self, company, today, results, grades, grade_map):
-        """Upsert the scores and replace their factor lines in three queries,
-        whatever the number of partners. Returns {partner_id: score id}."""
+        """Upsert the scores and replace the factor lines that changed in four
+        queries, whatever the number of partners. Returns {partner_id: score
+        id}."""
         Score = self.env["credit.risk.score"]
         Line = self.env["credit.risk.score.line"]
         Score.flush_model()
@@ -677,19 +679,44 @@ class ResPartner(models.Model):
                 )
             )
         )
-        lines = [
-            dict(factor, score_id=score_ids[partner.id], trend=factor["trend"] or None)
-            for partner, (_score, factors, _total) in results.items()
-            for factor in factors
+        # Factor lines are replaced only where they changed: on a nightly
+        # recompute most customers' factors are the same as yesterday.
+        new_lines = {}
+        for partner, (_score, factors, _total) in results.items():
+            score_id = score_ids[partner.id]
+            new_lines[score_id] = [
+                dict(factor, score_id=score_id, trend=factor["trend"] or None)
+                for factor in factors
+            ]
+        stored = defaultdict(set)
+        for score_id, *factor in self.env.execute_query(
+            SQL(
+                """
+                SELECT score_id, code, value, weight, points, trend
+                  FROM credit_risk_score_line WHERE score_id = ANY(%s)
+                """,
+                list(new_lines),
+            )
+        ):
+            stored[score_id].add(tuple(factor))
+        changed = [
+            score_id
+            for score_id, factor_lines in new_lines.items()
+            if stored.get(score_id, set())
+            != {
+                (f["code"], f["value"], f["weight"], f["points"], f["trend"])
+                for f in factor_lines
+            }
         ]
+        lines = [line for score_id in changed for line in new_lines[score_id]]
         self.env.execute_query(
             SQL(
                 "DELETE FROM credit_risk_score_line WHERE score_id = ANY(%s)",
-                list(score_ids.values()),
+                changed,
             )
         )
-        # The factor lines are the engine's derived rows, rewritten at every
-        # recompute: they carry no author (create_uid, write_uid), whose two
+        # The factor lines are the engine's derived rows, rewritten when they
+        # change: they carry no author (create_uid, write_uid), whose two
         # foreign-key checks per row were a third of the cost of this insert.
         self.env.execute_query(
             SQL(

@@ -128,6 +128,28 @@ class TestCreditRiskScore(CreditRiskCommon):
             )
 
     @freeze_time("2025-06-30")
+    def test_unchanged_factors_keep_their_lines(self):
+        self._compute(self.partner, self.late_payer)
+        before = {
+            partner: partner.credit_risk_line_ids.ids
+            for partner in (self.partner, self.late_payer)
+        }
+        self.assertTrue(all(before.values()))
+        self._compute(self.partner, self.late_payer)
+        for partner, line_ids in before.items():
+            self.assertEqual(partner.credit_risk_line_ids.ids, line_ids)
+        # Another unpaid invoice changes the late payer's factors only.
+        self._invoice(5000.0, "2025-05-15", partner=self.late_payer, post=True)
+        self._compute(self.partner, self.late_payer)
+        self.assertEqual(self.partner.credit_risk_line_ids.ids, before[self.partner])
+        self.assertNotEqual(
+            self.late_payer.credit_risk_line_ids.ids, before[self.late_payer]
+        )
+        self.assertEqual(
+            len(self.late_payer.credit_risk_line_ids), len(before[self.late_payer])
+        )
+
+    @freeze_time("2025-06-30")
     def test_scores_and_grades_are_kept_per_company(self):
         self._compute(self.partner, self.late_payer)
         other = self.setup_other_company(name="Other Risk Co")["company"]
