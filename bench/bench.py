@@ -62,12 +62,13 @@ def measure(label, **extra):
     info = dict(extra)
     yield info
     elapsed = time.perf_counter() - start
+    peak = _rss_mb("VmHWM")
     info.update(
         step=label,
         seconds=round(elapsed, 2),
         queries=sql_db.sql_counter - queries,
-        peak_mb=round(_rss_mb("VmHWM"), 1),
-        growth_mb=round(_rss_mb("VmHWM") - rss_before, 1),
+        peak_mb=round(peak, 1),
+        growth_mb=round(peak - rss_before, 1),
     )
     RESULTS.append(info)
     print(

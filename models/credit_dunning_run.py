@@ -39,7 +39,8 @@ class CreditDunningRun(models.Model):
     partner_count = fields.Integer(string="Customers", readonly=True)
     partner_total = fields.Integer(
         string="Customers to Process",
-        readonly=True,
+        compute="_compute_partner_total",
+        store=True,
         help="Customers with a receivable that may be due for a step when the "
         "run started.",
     )
@@ -52,6 +53,11 @@ class CreditDunningRun(models.Model):
     )
     notice_count = fields.Integer(string="Notices", readonly=True)
     date_done = fields.Datetime(readonly=True)
+
+    @api.depends("candidate_partner_ids")
+    def _compute_partner_total(self):
+        for run in self:
+            run.partner_total = len(run.candidate_partner_ids or [])
 
     # ------------------------------------------------------------------
     # Scheduled action
@@ -114,9 +120,7 @@ class CreditDunningRun(models.Model):
         )
         if self.candidate_partner_ids is False:
             candidates = engine._credit_candidate_partner_ids(company, self.date)
-            self.write(
-                {"candidate_partner_ids": candidates, "partner_total": len(candidates)}
-            )
+            self.candidate_partner_ids = candidates
         candidates = self.candidate_partner_ids or []
         start = bisect.bisect_right(candidates, self.last_partner_id)
         partner_ids = candidates[start : start + company.credit_dunning_batch_size]

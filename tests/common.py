@@ -96,8 +96,18 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
         return customer
 
     @classmethod
-    def make_invoice(cls, partner, amount, due, company=None, post=True):
-        """A posted customer invoice of ``amount`` (no tax) due on ``due``."""
+    def make_invoice(
+        cls,
+        partner,
+        amount,
+        due,
+        company=None,
+        post=True,
+        move_type="out_invoice",
+        currency=None,
+    ):
+        """A posted customer invoice (or ``move_type``) of ``amount`` (no
+        tax) due on ``due``, in the company's currency unless ``currency``."""
         company = company or cls.company
         due = date.fromisoformat(due) if isinstance(due, str) else due
         move = (
@@ -105,10 +115,11 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
             .with_company(company)
             .create(
                 {
-                    "move_type": "out_invoice",
+                    "move_type": move_type,
                     "partner_id": partner.id,
                     "invoice_date": due.replace(day=1),
                     "invoice_date_due": due,
+                    **({"currency_id": currency.id} if currency else {}),
                     "invoice_line_ids": [
                         Command.create(
                             {
@@ -126,9 +137,10 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
             move.action_post()
         return move
 
-    def pay(self, invoice, amount=None, on=None):
+    @classmethod
+    def pay(cls, invoice, amount=None, on=None):
         wizard = (
-            self.env["account.payment.register"]
+            cls.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoice.ids)
             .create(
                 {

@@ -30,54 +30,24 @@ class TestAgedBalance(CreditCollectionCommon):
             cls._craft_ledger()
 
     @classmethod
-    def _move(cls, partner, amount, due, move_type="out_invoice", currency=None):
-        due = date.fromisoformat(due)
-        move = cls.env["account.move"].create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": due.replace(day=1),
-                "invoice_date_due": due,
-                **({"currency_id": currency.id} if currency else {}),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Goods",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        return move
-
-    @classmethod
-    def _register(cls, invoice, amount, on):
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": on, "amount": amount})
-        )
-        return wizard._create_payments()
-
-    @classmethod
     def _craft_ledger(cls):
         alpha = cls.alpha
-        cls.not_due = cls._move(alpha, 1000, "2026-06-30")  # age 0
-        cls.partial = cls._move(alpha, 500, "2026-06-10")  # age 20
-        cls._register(cls.partial, 200, "2026-06-15")
-        cls.paid_later = cls._move(alpha, 800, "2026-04-15")  # age 76
-        cls._register(cls.paid_later, 800, "2026-07-05")
-        cls.refund = cls._move(alpha, 150, "2026-05-01", "out_refund")  # age 60
-        cls.old = cls._move(alpha, 250, "2026-03-15")  # age 107
-        cls.foreign = cls._move(alpha, 600, "2026-02-20", currency=cls.eur)  # age 130
-        cls._register(cls.foreign, 200, "2026-03-10")  # 200 EUR = 100 USD
-        cls.paid_before = cls._move(alpha, 400, "2026-05-01")
-        cls._register(cls.paid_before, 400, "2026-05-20")
-        cls.future = cls._move(alpha, 900, "2026-07-20")  # dated 2026-07-01
+        cls.not_due = cls.make_invoice(alpha, 1000, "2026-06-30")  # age 0
+        cls.partial = cls.make_invoice(alpha, 500, "2026-06-10")  # age 20
+        cls.pay(cls.partial, 200, "2026-06-15")
+        cls.paid_later = cls.make_invoice(alpha, 800, "2026-04-15")  # age 76
+        cls.pay(cls.paid_later, 800, "2026-07-05")
+        cls.refund = cls.make_invoice(
+            alpha, 150, "2026-05-01", move_type="out_refund"
+        )  # age 60
+        cls.old = cls.make_invoice(alpha, 250, "2026-03-15")  # age 107
+        cls.foreign = cls.make_invoice(
+            alpha, 600, "2026-02-20", currency=cls.eur
+        )  # age 130
+        cls.pay(cls.foreign, 200, "2026-03-10")  # 200 EUR = 100 USD
+        cls.paid_before = cls.make_invoice(alpha, 400, "2026-05-01")
+        cls.pay(cls.paid_before, 400, "2026-05-20")
+        cls.future = cls.make_invoice(alpha, 900, "2026-07-20")  # dated 2026-07-01
         cls.advance = cls.env["account.payment"].create(
             {
                 "payment_type": "inbound",
@@ -88,7 +58,7 @@ class TestAgedBalance(CreditCollectionCommon):
             }
         )
         cls.advance.action_post()
-        cls.beta_invoice = cls._move(cls.beta, 1200, "2026-05-31")  # age 30
+        cls.beta_invoice = cls.make_invoice(cls.beta, 1200, "2026-05-31")  # age 30
         cls.gamma_invoice = cls.make_invoice(
             cls.gamma, 700, "2026-06-01", company=cls.company_2
         )  # age 29

@@ -29,22 +29,13 @@ class TestCollectionKpi(CreditCollectionCommon):
             cls.may_1 = cls.make_invoice(cls.customer, 3000, "2026-05-31")
             cls.may_2 = cls.make_invoice(cls.customer, 3000, "2026-05-31")
             cls.june = cls.make_invoice(cls.customer, 3000, "2026-06-30")
-            cls._pay_on(cls.april, 3000, "2026-05-15")
+            cls.pay(cls.april, 3000, "2026-05-15")
             cls.first_notice = cls._notice(cls.level_first, "2026-06-07", cls.may_1)
-            cls._pay_on(cls.may_1, 2000, "2026-06-10")
+            cls.pay(cls.may_1, 2000, "2026-06-10")
             cls.second_notice = cls._notice(
                 cls.level_second, "2026-06-20", cls.may_2, fee_amount=40.0
             )
             cls._notice(cls.level_formal, "2026-06-25", cls.may_2, state="to_validate")
-
-    @classmethod
-    def _pay_on(cls, invoice, amount, on):
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": on, "amount": amount})
-        )
-        return wizard._create_payments()
 
     @classmethod
     def _notice(cls, level, on, invoice, state="sent", **values):
@@ -285,7 +276,7 @@ class TestCollectionKpi(CreditCollectionCommon):
             ],
         )
         # A payment dated in June but entered later does not rewrite history.
-        self._pay_on(self.june, 3000, "2026-06-29")
+        self.pay(self.june, 3000, "2026-06-29")
         self.assertFalse(snapshots._cron_credit_snapshot())
         snapshot.invalidate_recordset()
         self.assertEqual(snapshot.amount_receivable, 7000.0)

@@ -62,9 +62,9 @@ class TestCollectionDashboard(CreditCollectionCommon):
         cls.notice_d = cls._notice(dupont, cls.level_first, "2026-06-20", cls.inv_d)
         cls.notice_e = cls._notice(cls.martin, cls.key_level, "2026-06-25", cls.inv_e)
         cls.notice_a = cls._notice(dupont, cls.level_second, "2026-07-08", cls.inv_a)
-        cls._pay_on(cls.inv_d, 500, "2026-07-05")
-        cls._pay_on(cls.inv_a, 400, "2026-07-10")
-        cls._pay_on(cls.inv_e, 300, "2026-07-12")
+        cls.pay(cls.inv_d, 500, "2026-07-05")
+        cls.pay(cls.inv_a, 400, "2026-07-10")
+        cls.pay(cls.inv_e, 300, "2026-07-12")
         # The snapshot of June, as the monthly scheduled action takes it.
         cls.june = cls.env["credit.collection.snapshot"]._credit_take_snapshot(
             cls.company, date(2026, 6, 30)
@@ -74,15 +74,6 @@ class TestCollectionDashboard(CreditCollectionCommon):
         cls.inv_delta = cls.make_invoice(
             cls.delta, 900, "2026-06-20", company=cls.company_2
         )
-
-    @classmethod
-    def _pay_on(cls, invoice, amount, on):
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": on, "amount": amount})
-        )
-        return wizard._create_payments()
 
     @classmethod
     def _notice(cls, partner, level, on, invoice, state="sent"):
@@ -221,7 +212,7 @@ class TestCollectionDashboard(CreditCollectionCommon):
 
     def test_refresh_updates_the_same_card(self):
         dashboard = self._refresh()
-        self._pay_on(self.inv_b, 2000, "2026-07-15")
+        self.pay(self.inv_b, 2000, "2026-07-15")
         again = self._refresh()
         self.assertEqual(again, dashboard)
         self.assertEqual(self.Dashboard.search_count([]), 1)
