@@ -3,7 +3,8 @@ from odoo import api, fields, models
 
 class CreditRiskScore(models.Model):
     """The last risk score of one customer in one company, kept with the
-    factors that explain it."""
+    factors that explain it (one JSON list, shown as factor rows by the
+    ``credit.risk.score.line`` view)."""
 
     _name = "credit.risk.score"
     _description = "Credit Risk Score"
@@ -30,6 +31,12 @@ class CreditRiskScore(models.Model):
     )
     exposure = fields.Monetary(
         string="Exposure at Computation", currency_field="currency_id"
+    )
+    factors = fields.Json(
+        string="Factor Data",
+        readonly=True,
+        help="The factors of the score as computed: code, value, weight, "
+        "points taken and trend of each.",
     )
     line_ids = fields.One2many(
         "credit.risk.score.line", "score_id", string="Factors", readonly=True

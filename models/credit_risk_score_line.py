@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL, drop_view_if_exists
 
 FACTOR_SELECTION = [
     ("days_late", "Days beyond terms"),
@@ -11,34 +12,70 @@ FACTOR_SELECTION = [
     ("open_disputes", "Open disputes"),
 ]
 
+# Row ids of the view: score id * FACTOR_ID_SPAN + the factor's position.
+FACTOR_ID_SPAN = 100
+
 
 class CreditRiskScoreLine(models.Model):
     """One factor of a risk score: its measured value, its weight and the
-    points it took away, read as a sentence."""
+    points it took away, read as a sentence.
+
+    A SQL view over the factors JSON of the scores: the nightly recompute of
+    tens of thousands of customers writes one row per customer instead of
+    inserting and deleting eight factor rows each."""
 
     _name = "credit.risk.score.line"
     _description = "Credit Risk Score Factor"
+    _auto = False
     _order = "points desc, id"
+    _depends = {"credit.risk.score": ["factors", "company_id"]}
 
-    score_id = fields.Many2one(
-        "credit.risk.score", required=True, ondelete="cascade", index=True
-    )
+    score_id = fields.Many2one("credit.risk.score", readonly=True)
     partner_id = fields.Many2one(related="score_id.partner_id")
-    company_id = fields.Many2one(related="score_id.company_id", store=True)
-    code = fields.Selection(FACTOR_SELECTION, string="Factor", required=True)
-    value = fields.Float(digits=(16, 2))
-    weight = fields.Float(digits=(16, 2))
+    company_id = fields.Many2one("res.company", readonly=True)
+    code = fields.Selection(FACTOR_SELECTION, string="Factor", readonly=True)
+    value = fields.Float(digits=(16, 2), readonly=True)
+    weight = fields.Float(digits=(16, 2), readonly=True)
     points = fields.Float(
-        string="Points Lost", digits=(16, 2), help="Points taken from 100."
+        string="Points Lost",
+        digits=(16, 2),
+        readonly=True,
+        help="Points taken from 100.",
     )
     trend = fields.Selection(
         [
             ("improving", "improving"),
             ("stable", "stable"),
             ("worsening", "worsening"),
-        ]
+        ],
+        readonly=True,
     )
     reason = fields.Char(compute="_compute_reason")
+
+    def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE OR REPLACE VIEW %(view)s AS (
+                SELECT score.id * %(span)s + factor.position AS id,
+                       score.id AS score_id,
+                       score.company_id,
+                       factor.data ->> 'code' AS code,
+                       (factor.data ->> 'value')::numeric AS value,
+                       (factor.data ->> 'weight')::numeric AS weight,
+                       (factor.data ->> 'points')::numeric AS points,
+                       factor.data ->> 'trend' AS trend
+                  FROM credit_risk_score score
+                 CROSS JOIN LATERAL jsonb_array_elements(
+                       COALESCE(score.factors, '[]'::jsonb)
+                       ) WITH ORDINALITY AS factor(data, position)
+            )
+                """,
+                view=SQL.identifier(self._table),
+                span=FACTOR_ID_SPAN,
+            )
+        )
 
     @api.depends_context("lang")
     @api.depends("code", "value", "trend")
@@ -46,7 +83,6 @@ class CreditRiskScoreLine(models.Model):
         trends = dict(self._fields["trend"]._description_selection(self.env))
         for line in self:
             line.reason = line._get_reason(trends)
-
     def _get_reason(self, trends):
         value = self.value
         number = round(value)

@@ -1,5 +1,4 @@
 import json
-from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -636,13 +635,10 @@ class ResPartner(models.Model):
 
     @api.model
     def _credit_store_scores(self, company, today, results, grades, grade_map):
-        """Upsert the scores and replace the factor lines that changed in four
-        queries, whatever the number of partners. Returns {partner_id: score
-        id}."""
+        """Upsert the scores with their factors in one query, whatever the
+        number of partners. Returns {partner_id: score id}."""
         Score = self.env["credit.risk.score"]
-        Line = self.env["credit.risk.score.line"]
         Score.flush_model()
-        Line.flush_model()
         rows = [
             {
                 "partner_id": partner.id,
@@ -651,24 +647,28 @@ class ResPartner(models.Model):
                 "score": score,
                 "grade_id": grades._grade_for_score(grade_map, score).id or None,
                 "exposure": total,
+                "factors": [
+                    dict(factor, trend=factor["trend"] or None) for factor in factors
+                ],
             }
-            for partner, (score, _factors, total) in results.items()
+            for partner, (score, factors, total) in results.items()
         ]
         score_ids = dict(
             self.env.execute_query(
                 SQL(
                     """
             INSERT INTO credit_risk_score (partner_id, company_id, date, score,
-                   grade_id, exposure, create_uid, write_uid, create_date,
-                   write_date)
+                   grade_id, exposure, factors, create_uid, write_uid,
+                   create_date, write_date)
             SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
-                   r.exposure, %(uid)s, %(uid)s, %(now)s, %(now)s
+                   r.exposure, r.factors, %(uid)s, %(uid)s, %(now)s, %(now)s
               FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
                    company_id int, date date, score int, grade_id int,
-                   exposure numeric)
+                   exposure numeric, factors jsonb)
             ON CONFLICT (partner_id, company_id) DO UPDATE
                SET date = EXCLUDED.date, score = EXCLUDED.score,
                    grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
+                   factors = EXCLUDED.factors,
                    write_uid = EXCLUDED.write_uid,
                    write_date = EXCLUDED.write_date
          RETURNING partner_id, id
@@ -679,63 +679,8 @@ class ResPartner(models.Model):
                 )
             )
         )
-        # Factor lines are replaced only where they changed: on a nightly
-        # recompute most customers' factors are the same as yesterday.
-        new_lines = {}
-        for partner, (_score, factors, _total) in results.items():
-            score_id = score_ids[partner.id]
-            new_lines[score_id] = [
-                dict(factor, score_id=score_id, trend=factor["trend"] or None)
-                for factor in factors
-            ]
-        stored = defaultdict(set)
-        for score_id, *factor in self.env.execute_query(
-            SQL(
-                """
-                SELECT score_id, code, value, weight, points, trend
-                  FROM credit_risk_score_line WHERE score_id = ANY(%s)
-                """,
-                list(new_lines),
-            )
-        ):
-            stored[score_id].add(tuple(factor))
-        changed = [
-            score_id
-            for score_id, factor_lines in new_lines.items()
-            if stored.get(score_id, set())
-            != {
-                (f["code"], f["value"], f["weight"], f["points"], f["trend"])
-                for f in factor_lines
-            }
-        ]
-        lines = [line for score_id in changed for line in new_lines[score_id]]
-        self.env.execute_query(
-            SQL(
-                "DELETE FROM credit_risk_score_line WHERE score_id = ANY(%s)",
-                changed,
-            )
-        )
-        # The factor lines are the engine's derived rows, rewritten when they
-        # change: they carry no author (create_uid, write_uid), whose two
-        # foreign-key checks per row were a third of the cost of this insert.
-        self.env.execute_query(
-            SQL(
-                """
-            INSERT INTO credit_risk_score_line (score_id, company_id, code, value,
-                   weight, points, trend, create_date, write_date)
-            SELECT r.score_id, %(company)s, r.code, r.value, r.weight, r.points,
-                   r.trend, %(now)s, %(now)s
-              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(score_id int,
-                   code varchar, value numeric, weight numeric, points numeric,
-                   trend varchar)
-                """,
-                company=company.id,
-                now=fields.Datetime.now(),
-                rows=json.dumps(lines),
-            )
-        )
         Score.invalidate_model()
-        Line.invalidate_model()
+        self.env["credit.risk.score.line"].invalidate_model()
         return score_ids
 
     def _credit_apply_scores(self, score_by_partner):

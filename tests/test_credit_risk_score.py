@@ -128,25 +128,35 @@ class TestCreditRiskScore(CreditRiskCommon):
             )
 
     @freeze_time("2025-06-30")
-    def test_unchanged_factors_keep_their_lines(self):
+    def test_factors_follow_the_ledger(self):
+        def factors(partner):
+            return [
+                (line.code, line.value, line.points)
+                for line in partner.credit_risk_line_ids
+            ]
+
         self._compute(self.partner, self.late_payer)
         before = {
-            partner: partner.credit_risk_line_ids.ids
-            for partner in (self.partner, self.late_payer)
+            partner: factors(partner) for partner in (self.partner, self.late_payer)
         }
-        self.assertTrue(all(before.values()))
+        self.assertEqual([len(lines) for lines in before.values()], [8, 8])
         self._compute(self.partner, self.late_payer)
-        for partner, line_ids in before.items():
-            self.assertEqual(partner.credit_risk_line_ids.ids, line_ids)
+        for partner, lines in before.items():
+            self.assertEqual(factors(partner), lines)
         # Another unpaid invoice changes the late payer's factors only.
         self._invoice(5000.0, "2025-05-15", partner=self.late_payer, post=True)
         self._compute(self.partner, self.late_payer)
-        self.assertEqual(self.partner.credit_risk_line_ids.ids, before[self.partner])
-        self.assertNotEqual(
-            self.late_payer.credit_risk_line_ids.ids, before[self.late_payer]
-        )
+        self.assertEqual(factors(self.partner), before[self.partner])
+        after = factors(self.late_payer)
+        self.assertEqual(len(after), 8)
+        self.assertNotEqual(after, before[self.late_payer])
         self.assertEqual(
-            len(self.late_payer.credit_risk_line_ids), len(before[self.late_payer])
+            self.late_payer.credit_risk_score_id.summary,
+            "; ".join(
+                self.late_payer.credit_risk_line_ids.filtered("points")[:3].mapped(
+                    "reason"
+                )
+            ),
         )
 
     @freeze_time("2025-06-30")
