@@ -83,6 +83,7 @@ class CreditRiskScoreLine(models.Model):
         trends = dict(self._fields["trend"]._description_selection(self.env))
         for line in self:
             line.reason = line._get_reason(trends)
+
     def _get_reason(self, trends):
         value = self.value
         number = round(value)

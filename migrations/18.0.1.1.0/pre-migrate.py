@@ -3,9 +3,7 @@ def migrate(cr, version):
     column of the score; the factor model is now a view over that column.
     Copy the factors over, then drop the table so the view can take its
     name."""
-    cr.execute(
-        "SELECT relkind FROM pg_class WHERE relname = 'credit_risk_score_line'"
-    )
+    cr.execute("SELECT relkind FROM pg_class WHERE relname = 'credit_risk_score_line'")
     row = cr.fetchone()
     if not row or row[0] != "r":
         return
