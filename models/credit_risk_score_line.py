@@ -14,6 +14,9 @@ FACTOR_SELECTION = [
 
 # Row ids of the view: score id * FACTOR_ID_SPAN + the factor's position.
 FACTOR_ID_SPAN = 100
+# A factor is stored as a JSON array of these, in this order (half the size
+# of an object: the nightly recompute sends tens of thousands of them).
+FACTOR_KEYS = ("code", "value", "weight", "points", "trend")
 
 
 class CreditRiskScoreLine(models.Model):
@@ -61,11 +64,11 @@ class CreditRiskScoreLine(models.Model):
                 SELECT score.id * %(span)s + factor.position AS id,
                        score.id AS score_id,
                        score.company_id,
-                       factor.data ->> 'code' AS code,
-                       (factor.data ->> 'value')::numeric AS value,
-                       (factor.data ->> 'weight')::numeric AS weight,
-                       (factor.data ->> 'points')::numeric AS points,
-                       factor.data ->> 'trend' AS trend
+                       factor.data ->> 0 AS code,
+                       (factor.data ->> 1)::numeric AS value,
+                       (factor.data ->> 2)::numeric AS weight,
+                       (factor.data ->> 3)::numeric AS points,
+                       factor.data ->> 4 AS trend
                   FROM credit_risk_score score
                  CROSS JOIN LATERAL jsonb_array_elements(
                        COALESCE(score.factors, '[]'::jsonb)

@@ -11,11 +11,30 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..tools.risk_scoring import PartnerStats, compute_score
+from .credit_risk_score_line import FACTOR_KEYS
+
+# Customers scored per batch of the nightly recompute: each batch scans the
+# year's receivable lines once, so fewer, larger batches cost less.
+RISK_BATCH_SIZE = 20000
+RISK_PARTNER_FIELDS = [
+    "credit_limit",
+    "credit_risk_grade_id",
+    "credit_grade_override_id",
+    "credit_grade_override_date_end",
+]
 
 # Payments of invoices due in the last RECENT_DAYS are compared with older
 # ones to tell whether a customer's delays are worsening.
 RECENT_DAYS = 90
 HISTORY_MONTHS = 12
+
+
+def months_between(start, end):
+    """Whole months from ``start`` to ``end``: a month counts once its day
+    of the month is reached (plain arithmetic: relativedelta costs more than
+    the score itself over tens of thousands of customers)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (end.day < start.day)
 
 
 class ResPartner(models.Model):
@@ -485,7 +504,7 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH due AS (
+            WITH due AS MATERIALIZED (
                 SELECT p.commercial_partner_id AS partner_id,
                        aml.date_maturity AS date_due,
                        GREATEST(0, COALESCE(
@@ -576,9 +595,13 @@ class ResPartner(models.Model):
         """Recompute the risk score, factors and grade of the commercial
         partners ``self`` in the current company, set-based."""
         company = self.env.company
+        # Only the fields the score needs: tens of thousands of partners with
+        # all their columns would cost more than the scoring itself.
+        self.fetch(["commercial_partner_id"])
         partners = self.commercial_partner_id.filtered("id")
         if not partners:
             return
+        partners.fetch(RISK_PARTNER_FIELDS)
         today = fields.Date.context_today(self)
         exposure = partners._credit_exposure_data(company)
         payments = partners._credit_payment_stats(company)
@@ -607,7 +630,6 @@ class ResPartner(models.Model):
                 partner.id, (0, 0, 0.0, None, None)
             )
             first_date = first_invoices.get(partner)
-            age = relativedelta(today, first_date) if first_date else None
             total = sum(money.get(k, 0.0) for k in ("receivable", "draft", "order"))
             stats = PartnerStats(
                 invoice_count=count,
@@ -619,7 +641,7 @@ class ResPartner(models.Model):
                 overdue=money.get("overdue", 0.0),
                 exposure=total,
                 credit_limit=partner.credit_limit or 0.0,
-                age_months=age.years * 12 + age.months if age else 0,
+                age_months=months_between(first_date, today) if first_date else 0,
                 broken_promises=promises.get(partner.id, 0),
                 open_disputes=disputes.get(partner.id, 0),
             )
@@ -647,8 +669,11 @@ class ResPartner(models.Model):
                 "score": score,
                 "grade_id": grades._grade_for_score(grade_map, score).id or None,
                 "exposure": total,
+                # No trend is null, not false: the view reads it as text.
                 "factors": [
-                    dict(factor, trend=factor["trend"] or None) for factor in factors
+                    [factor[key] for key in FACTOR_KEYS[:-1]]
+                    + [factor["trend"] or None]
+                    for factor in factors
                 ],
             }
             for partner, (score, factors, total) in results.items()
@@ -658,23 +683,18 @@ class ResPartner(models.Model):
                 SQL(
                     """
             INSERT INTO credit_risk_score (partner_id, company_id, date, score,
-                   grade_id, exposure, factors, create_uid, write_uid,
-                   create_date, write_date)
+                   grade_id, exposure, factors)
             SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
-                   r.exposure, r.factors, %(uid)s, %(uid)s, %(now)s, %(now)s
+                   r.exposure, r.factors
               FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
                    company_id int, date date, score int, grade_id int,
                    exposure numeric, factors jsonb)
             ON CONFLICT (partner_id, company_id) DO UPDATE
                SET date = EXCLUDED.date, score = EXCLUDED.score,
                    grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
-                   factors = EXCLUDED.factors,
-                   write_uid = EXCLUDED.write_uid,
-                   write_date = EXCLUDED.write_date
+                   factors = EXCLUDED.factors
          RETURNING partner_id, id
                     """,
-                    uid=self.env.uid,
-                    now=fields.Datetime.now(),
                     rows=json.dumps(rows),
                 )
             )
@@ -689,7 +709,7 @@ class ResPartner(models.Model):
         company-dependent: JSON objects keyed by company id, and nothing
         depends on them); a grade that changes is written through the ORM,
         grouped by grade, so that the change is tracked in the chatter."""
-        rows = []
+        partner_ids, scores, grade_ids, first_grades = [], [], [], []
         changed_grades = {}
         for partner in self:
             score, computed_grade = score_by_partner[partner.id]
@@ -698,17 +718,14 @@ class ResPartner(models.Model):
             first_grade = not partner.credit_risk_grade_id
             if grade != partner.credit_risk_grade_id and not first_grade:
                 changed_grades.setdefault(grade.id, []).append(partner.id)
-            rows.append(
-                SQL(
-                    "(%s, %s, %s::int, %s)",
-                    partner.id,
-                    score,
-                    grade.id or None,
-                    first_grade,
-                )
-            )
-        if rows:
+            partner_ids.append(partner.id)
+            scores.append(score)
+            grade_ids.append(grade.id or None)
+            first_grades.append(first_grade)
+        if partner_ids:
             self.env.flush_all()
+            # Rows whose score is the same and that get no first grade are
+            # left alone: most of a nightly recompute changes nothing.
             self.env.cr.execute(
                 SQL(
                     """
@@ -721,12 +738,19 @@ class ResPartner(models.Model):
                                ELSE COALESCE(partner.credit_risk_grade_id, '{}')
                                     || jsonb_build_object(%(company)s, data.grade_id)
                                END
-                      FROM (VALUES %(rows)s)
+                      FROM unnest(%(partner_ids)s::int[], %(scores)s::int[],
+                                  %(grade_ids)s::int[], %(first_grades)s::bool[])
                            AS data(partner_id, score, grade_id, first_grade)
                      WHERE partner.id = data.partner_id
+                       AND (partner.credit_risk_score -> %(company)s
+                                IS DISTINCT FROM to_jsonb(data.score)
+                            OR (data.first_grade AND data.grade_id IS NOT NULL))
                     """,
                     company=str(self.env.company.id),
-                    rows=SQL(", ").join(rows),
+                    partner_ids=partner_ids,
+                    scores=scores,
+                    grade_ids=grade_ids,
+                    first_grades=first_grades,
                 )
             )
             self.invalidate_model(["credit_risk_score", "credit_risk_grade_id"])
@@ -768,28 +792,34 @@ class ResPartner(models.Model):
         return int(
             self.env["ir.config_parameter"]
             .sudo()
-            .get_param("credit_collection.risk_batch_size", 5000)
+            .get_param("credit_collection.risk_batch_size", RISK_BATCH_SIZE)
         )
 
     @api.model
-    def _credit_partners_to_score_query(self, company, today):
-        """Commercial customers invoiced in ``company`` whose score was not
-        computed today."""
-        return SQL(
-            """
-            SELECT DISTINCT m.commercial_partner_id
+    def _credit_partners_to_score(self, today):
+        """Commercial customers invoiced in each company whose score there
+        was not computed ``today``, in one query for all companies:
+        {company id: [partner ids]}."""
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
+            SELECT m.company_id,
+                   array_agg(DISTINCT m.commercial_partner_id
+                             ORDER BY m.commercial_partner_id)
               FROM account_move m
-             WHERE m.company_id = %(company)s
-               AND m.move_type = 'out_invoice'
+             WHERE m.move_type = 'out_invoice'
                AND m.state = 'posted'
                AND NOT EXISTS (
                    SELECT 1 FROM credit_risk_score s
                     WHERE s.partner_id = m.commercial_partner_id
-                      AND s.company_id = %(company)s
+                      AND s.company_id = m.company_id
                       AND s.date >= %(today)s)
-            """,
-            company=company.id,
-            today=today,
+          GROUP BY m.company_id
+                    """,
+                    today=today,
+                )
+            )
         )
 
     @api.model
@@ -800,18 +830,13 @@ class ResPartner(models.Model):
         self.env["account.move"].flush_model()
         self.env["credit.risk.score"].flush_model()
         batch_size = self._credit_risk_batch_size()
-        # Companies are few: all of them, each batch for one.
+        to_score = self._credit_partners_to_score(fields.Date.context_today(self))
+        # Companies are few: each batch for one of them.
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         done = 0
         remaining = 0
         for company in companies:
-            today = fields.Date.context_today(self.with_company(company))
-            ids = [
-                row[0]
-                for row in self.env.execute_query(
-                    self._credit_partners_to_score_query(company, today)
-                )
-            ]
+            ids = to_score.get(company.id, [])
             if not done and ids:
                 batch = self.with_company(company).browse(ids[:batch_size])
                 batch._credit_compute_risk()

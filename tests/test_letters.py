@@ -72,7 +72,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
     @mute_logger("odoo.addons.base.models.ir_actions_report")  # wkhtmltopdf notes
     def render_pdf(self, notices):
         content, report_type = (
-            self.env["ir.actions.report"]
+            notices.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
             ._render_qweb_pdf(REPORT, notices.ids)
         )
@@ -301,6 +301,35 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
             action["report_name"], "credit_collection.report_credit_notice"
         )
         self.assertEqual(action["context"]["active_ids"], notices.ids)
+
+    def test_letters_rendered_side_by_side_come_in_order(self):
+        customers = [self.customer] + [
+            self._customer(name) for name in ("Martin Transports", "Petit Fils SARL")
+        ]
+        for amount, customer in enumerate(customers, start=1):
+            self.make_invoice(customer, 1000 * amount, "2026-03-02")
+        notices = self.run_dunning("2026-03-09")
+        notices = notices.sorted(lambda notice: -notice.amount_total)
+        self.assertEqual(len(notices), 3)
+        # No stored letter: every rendering runs wkhtmltopdf.
+        self.env["ir.config_parameter"].sudo().set_param("report.print_delay", "100")
+        renderings = {}
+        for workers in ("1", "3"):
+            self.env["ir.config_parameter"].sudo().set_param(
+                "credit_collection.pdf_workers", workers
+            )
+            renderings[workers] = pdf_pages(
+                self.render_pdf(notices.with_context(report_pdf_no_attachment=True))
+            )
+        self.assertEqual(renderings["1"], renderings["3"])
+        alone = [
+            pdf_pages(
+                self.render_pdf(notice.with_context(report_pdf_no_attachment=True))
+            )
+            for notice in notices
+        ]
+        self.assertEqual(len({pages[0] for pages in alone}), 3)
+        self.assertEqual(renderings["3"], alone[0] + alone[1] + alone[2])
 
     def test_sent_notice_keeps_its_pdf_letter(self):
         self.make_invoice(self.customer, 2000, "2026-03-02")

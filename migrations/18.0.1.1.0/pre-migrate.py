@@ -15,9 +15,7 @@ def migrate(cr, version):
           FROM (
               SELECT score_id,
                      jsonb_agg(
-                         jsonb_build_object(
-                             'code', code, 'value', value, 'weight', weight,
-                             'points', points, 'trend', trend)
+                         jsonb_build_array(code, value, weight, points, trend)
                          ORDER BY id) AS factors
                 FROM credit_risk_score_line
             GROUP BY score_id
