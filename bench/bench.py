@@ -197,16 +197,31 @@ def bench_letters(env, count=1000):
         return
     Report = env["ir.actions.report"]
     wkhtml = {"seconds": 0.0}
-    original = type(Report)._run_wkhtmltopdf
+    originals = {
+        name: getattr(type(Report), name)
+        for name in ("_run_wkhtmltopdf", "_credit_run_processes")
+    }
 
-    def timed(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            wkhtml["seconds"] += time.perf_counter() - start
+    def timed(original):
+        def run(self, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                wkhtml["seconds"] += time.perf_counter() - start
 
-    type(Report)._run_wkhtmltopdf = timed
+        return run
+
+    # Time spent waiting for wkhtmltopdf processes (several at a time).
+    for name, original in originals.items():
+        setattr(type(Report), name, timed(original))
+    params = env["ir.config_parameter"].sudo()
+    if os.environ.get("CC_BENCH_PDF_WORKERS"):
+        params.set_param(
+            "credit_collection.pdf_workers", os.environ["CC_BENCH_PDF_WORKERS"]
+        )
+    workers = Report._credit_pdf_workers()
+    delay = params.get_param("report.print_delay", "1000")
     server = serve_http(env)
     # Generate the report's asset bundles once and commit them: the HTTP
     # thread serving them to wkhtmltopdf must not wait on this transaction.
@@ -216,8 +231,16 @@ def bench_letters(env, count=1000):
     env.cr.commit()
     try:
         with (
-            mute_logger("odoo.addons.base.models.ir_actions_report"),
-            measure(f"{len(notices)} letters in one PDF", letters=len(notices)) as info,
+            mute_logger(
+                "odoo.addons.base.models.ir_actions_report",
+                "odoo.addons.credit_collection.models.ir_actions_report",
+            ),
+            measure(
+                f"{len(notices)} letters in one PDF",
+                letters=len(notices),
+                workers=workers,
+                print_delay_ms=delay,
+            ) as info,
         ):
             pdf, _ = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
                 "credit_collection.action_report_credit_notice", notices.ids
@@ -231,7 +254,8 @@ def bench_letters(env, count=1000):
         )
     finally:
         server.shutdown()
-        type(Report)._run_wkhtmltopdf = original
+        for name, original in originals.items():
+            setattr(type(Report), name, original)
 
 
 def bench_oca(env, cr):

@@ -121,10 +121,7 @@ class IrActionsReport(models.Model):
                     + inputs
                     + [outputs[-1]]
                 )
-            workers = min(self._credit_pdf_workers(), len(commands))
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(_run_command, commands))
-            self._credit_check_runs(results)
+            self._credit_check_runs(self._credit_run_processes(commands))
             pdfs = []
             for path in outputs:
                 with open(path, "rb") as pdf_file:
@@ -163,6 +160,13 @@ class IrActionsReport(models.Model):
             write(f"body{number}.html", body) for number, body in enumerate(bodies)
         ]
         return args, inputs
+
+    def _credit_run_processes(self, commands):
+        """Run the wkhtmltopdf commands, up to ``pdf_workers`` at a time:
+        [(return code, error output)] in the order of ``commands``."""
+        workers = min(self._credit_pdf_workers(), len(commands))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_run_command, commands))
 
     def _credit_check_runs(self, results):
         """Stop on the first failed wkhtmltopdf run (1 is Odoo's accepted

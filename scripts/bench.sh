@@ -5,7 +5,8 @@
 # ledger and prints the figures.
 #   scripts/bench.sh [small|medium|large]   (default: small)
 #   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database;
-#   CC_BENCH_LETTERS=N renders N letters into one PDF (default 100).
+#   CC_BENCH_LETTERS=N renders N letters into one PDF (default 100);
+#   CC_BENCH_PDF_WORKERS=N wkhtmltopdf processes at a time for them (default 4).
 source "$(dirname "$0")/common.sh"
 
 SIZE="${1:-small}"

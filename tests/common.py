@@ -7,6 +7,13 @@ from odoo.fields import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+# Odoo's report engine and ours both log wkhtmltopdf's notes as warnings.
+REPORT_LOGGERS = (
+    "odoo.addons.base.models.ir_actions_report",
+    "odoo.addons.credit_collection.models.ir_actions_report",
+)
+
+
 class CreditCollectionCommon(AccountTestInvoicingCommon):
     """A company with a deterministic four-step scenario and helpers to
     create invoices due on a given day and to run the dunning engine on a

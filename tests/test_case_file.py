@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
-from .common import CreditCollectionCommon
+from .common import REPORT_LOGGERS, CreditCollectionCommon
 
 SUMMARY_REPORT = "credit_collection.action_report_credit_case_file"
 
@@ -197,7 +197,7 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
         self.assertNotIn("No broken promise", text)
         self.assertNotIn(self.invoice_3.name, text)
 
-    @mute_logger("odoo.addons.base.models.ir_actions_report")
+    @mute_logger(*REPORT_LOGGERS)
     def test_zip_contains_what_it_lists(self):
         with freeze_time("2026-03-02"):
             wizard = self.wizard(self.customer, user=self.collector)

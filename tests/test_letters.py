@@ -10,7 +10,7 @@ from odoo.tools.misc import file_path
 from odoo.tools.pdf import PdfFileReader
 from odoo.tools.translate import TranslationImporter
 
-from .common import CreditCollectionCommon
+from .common import REPORT_LOGGERS, CreditCollectionCommon
 
 REPORT = "credit_collection.action_report_credit_notice"
 
@@ -69,7 +69,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
     def render_text(self, notices):
         return plain_text(self.render_html(notices))
 
-    @mute_logger("odoo.addons.base.models.ir_actions_report")  # wkhtmltopdf notes
+    @mute_logger(*REPORT_LOGGERS)  # wkhtmltopdf notes
     def render_pdf(self, notices):
         content, report_type = (
             notices.env["ir.actions.report"]
@@ -338,7 +338,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         notice = self.run_dunning("2026-04-06")
         self.assertEqual(notice.state, "to_validate")
         self.assertFalse(notice.letter_attachment_id)
-        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+        with mute_logger(*REPORT_LOGGERS):
             notice.with_context(force_report_rendering=True).action_validate()
         self.assertEqual(notice.state, "sent")
         attachment = notice.letter_attachment_id
@@ -354,7 +354,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         count = self.env["ir.attachment"].search_count(
             [("res_model", "=", notice._name), ("res_id", "=", notice.id)]
         )
-        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+        with mute_logger(*REPORT_LOGGERS):
             content, _type = (
                 self.env["ir.actions.report"]
                 .with_context(force_report_rendering=True)
@@ -382,7 +382,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         Notice = self.env["credit.notice"].with_context(force_report_rendering=True)
         with (
             freeze_time("2026-03-09"),
-            mute_logger("odoo.addons.base.models.ir_actions_report"),
+            mute_logger(*REPORT_LOGGERS),
         ):
             while Notice._cron_send_pending_emails():
                 pass

@@ -7,7 +7,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext, mute_logger
 
-from .common import CreditCollectionCommon
+from .common import REPORT_LOGGERS, CreditCollectionCommon
 from .test_letters import pdf_pages
 
 REPORT = "credit_collection.action_report_credit_statement"
@@ -61,7 +61,7 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
         self.assertIn("Over 90 days", text)
         self.assertIn("Payments received in the last 90 days", text)
 
-    @mute_logger("odoo.addons.base.models.ir_actions_report")  # wkhtmltopdf notes
+    @mute_logger(*REPORT_LOGGERS)  # wkhtmltopdf notes
     def render_pdf(self, partners):
         content, report_type = (
             self.env["ir.actions.report"]
