@@ -6,7 +6,6 @@ from odoo.fields import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-
 # Odoo's report engine and ours both log wkhtmltopdf's notes as warnings.
 REPORT_LOGGERS = (
     "odoo.addons.base.models.ir_actions_report",
