@@ -63,11 +63,11 @@ class IrActionsReport(models.Model):
         for record in self.env[report.model].browse(res_ids):
             attachment = use_attachments and report.retrieve_attachment(record)
             if attachment and report.attachment_use:
-                streams.update(
-                    super()._render_qweb_pdf_prepare_streams(
-                        report_ref, data, res_ids=[record.id]
-                    )
-                )
+                # The PDF this report stored when the letter went out.
+                streams[record.id] = {
+                    "stream": io.BytesIO(attachment.raw),
+                    "attachment": attachment,
+                }
             else:
                 to_render[record.id] = attachment or None
         if to_render:

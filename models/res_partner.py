@@ -646,19 +646,20 @@ class ResPartner(models.Model):
                 open_disputes=disputes.get(partner.id, 0),
             )
             score, factors = compute_score(stats, params)
-            results[partner] = (score, factors, total)
-        self._credit_store_scores(company, today, results, grades, grade_map)
+            grade = grades._grade_for_score(grade_map, score)
+            results[partner] = (score, grade, factors, total)
+        self._credit_store_scores(company, today, results)
         partners._credit_apply_scores(
             {
-                partner.id: (score, grades._grade_for_score(grade_map, score))
-                for partner, (score, _factors, _total) in results.items()
+                partner.id: (score, grade)
+                for partner, (score, grade, _factors, _total) in results.items()
             }
         )
 
     @api.model
-    def _credit_store_scores(self, company, today, results, grades, grade_map):
+    def _credit_store_scores(self, company, today, results):
         """Upsert the scores with their factors in one query, whatever the
-        number of partners. Returns {partner_id: score id}."""
+        number of partners."""
         Score = self.env["credit.risk.score"]
         Score.flush_model()
         rows = [
@@ -667,21 +668,15 @@ class ResPartner(models.Model):
                 "company_id": company.id,
                 "date": today.isoformat(),
                 "score": score,
-                "grade_id": grades._grade_for_score(grade_map, score).id or None,
+                "grade_id": grade.id or None,
                 "exposure": total,
-                # No trend is null, not false: the view reads it as text.
-                "factors": [
-                    [factor[key] for key in FACTOR_KEYS[:-1]]
-                    + [factor["trend"] or None]
-                    for factor in factors
-                ],
+                "factors": [[factor[key] for key in FACTOR_KEYS] for factor in factors],
             }
-            for partner, (score, factors, total) in results.items()
+            for partner, (score, grade, factors, total) in results.items()
         ]
-        score_ids = dict(
-            self.env.execute_query(
-                SQL(
-                    """
+        self.env.execute_query(
+            SQL(
+                """
             INSERT INTO credit_risk_score (partner_id, company_id, date, score,
                    grade_id, exposure, factors)
             SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
@@ -693,15 +688,12 @@ class ResPartner(models.Model):
                SET date = EXCLUDED.date, score = EXCLUDED.score,
                    grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
                    factors = EXCLUDED.factors
-         RETURNING partner_id, id
-                    """,
-                    rows=json.dumps(rows),
-                )
+                """,
+                rows=json.dumps(rows),
             )
         )
         Score.invalidate_model()
         self.env["credit.risk.score.line"].invalidate_model()
-        return score_ids
 
     def _credit_apply_scores(self, score_by_partner):
         """Write score and effective grade on the partners of the current

@@ -144,6 +144,32 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
         return move
 
     @classmethod
+    def make_notice(cls, level, on, invoice, state="sent", **values):
+        """A notice of ``level`` for one invoice, dated ``on`` and in
+        ``state``, made directly rather than by a run: for figures that need
+        notices at chosen dates."""
+        return cls.env["credit.notice"].create(
+            {
+                "partner_id": invoice.commercial_partner_id.id,
+                "company_id": invoice.company_id.id,
+                "scenario_id": level.scenario_id.id,
+                "level_id": level.id,
+                "date": on,
+                "state": state,
+                **values,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "move_id": invoice.id,
+                            "date_due": invoice.invoice_date_due,
+                            "amount_residual": invoice.amount_residual,
+                        }
+                    )
+                ],
+            }
+        )
+
+    @classmethod
     def pay(cls, invoice, amount=None, on=None):
         wizard = (
             cls.env["account.payment.register"]

@@ -9,7 +9,7 @@ from lxml import html as lxml_html
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
@@ -322,21 +322,13 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
         self.assertFalse(customer.message_ids.attachment_ids)
 
     def test_controllers_only(self):
-        billing = self.env["res.users"].create(
-            {
-                "name": "Bill Billing",
-                "login": "bill",
-                "company_id": self.company.id,
-                "company_ids": [Command.set(self.company.ids)],
-                "groups_id": [
-                    Command.set(
-                        [
-                            self.env.ref("base.group_user").id,
-                            self.env.ref("account.group_account_invoice").id,
-                        ]
-                    )
-                ],
-            }
+        billing = new_test_user(
+            self.env,
+            login="bill",
+            groups="base.group_user,account.group_account_invoice",
+            name="Bill Billing",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
         )
         with self.assertRaises(AccessError):
             self.wizard(self.customer, user=billing)

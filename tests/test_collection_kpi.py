@@ -30,35 +30,14 @@ class TestCollectionKpi(CreditCollectionCommon):
             cls.may_2 = cls.make_invoice(cls.customer, 3000, "2026-05-31")
             cls.june = cls.make_invoice(cls.customer, 3000, "2026-06-30")
             cls.pay(cls.april, 3000, "2026-05-15")
-            cls.first_notice = cls._notice(cls.level_first, "2026-06-07", cls.may_1)
+            cls.first_notice = cls.make_notice(cls.level_first, "2026-06-07", cls.may_1)
             cls.pay(cls.may_1, 2000, "2026-06-10")
-            cls.second_notice = cls._notice(
+            cls.second_notice = cls.make_notice(
                 cls.level_second, "2026-06-20", cls.may_2, fee_amount=40.0
             )
-            cls._notice(cls.level_formal, "2026-06-25", cls.may_2, state="to_validate")
-
-    @classmethod
-    def _notice(cls, level, on, invoice, state="sent", **values):
-        return cls.env["credit.notice"].create(
-            {
-                "partner_id": cls.customer.id,
-                "company_id": cls.company.id,
-                "scenario_id": cls.scenario.id,
-                "level_id": level.id,
-                "date": on,
-                "state": state,
-                **values,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "move_id": invoice.id,
-                            "date_due": invoice.invoice_date_due,
-                            "amount_residual": invoice.amount_residual,
-                        }
-                    )
-                ],
-            }
-        )
+            cls.make_notice(
+                cls.level_formal, "2026-06-25", cls.may_2, state="to_validate"
+            )
 
     def test_dso_calculators(self):
         self.assertAlmostEqual(dso_simple(7000, 12000, 91), 53.0833, places=4)

@@ -59,9 +59,9 @@ class TestCollectionDashboard(CreditCollectionCommon):
         cls.inv_c = cls.make_invoice(dupont, 4000, "2026-07-31")
         cls.inv_d = cls.make_invoice(dupont, 500, "2026-06-15")
         cls.inv_e = cls.make_invoice(cls.martin, 300, "2026-06-10")
-        cls.notice_d = cls._notice(dupont, cls.level_first, "2026-06-20", cls.inv_d)
-        cls.notice_e = cls._notice(cls.martin, cls.key_level, "2026-06-25", cls.inv_e)
-        cls.notice_a = cls._notice(dupont, cls.level_second, "2026-07-08", cls.inv_a)
+        cls.notice_d = cls.make_notice(cls.level_first, "2026-06-20", cls.inv_d)
+        cls.notice_e = cls.make_notice(cls.key_level, "2026-06-25", cls.inv_e)
+        cls.notice_a = cls.make_notice(cls.level_second, "2026-07-08", cls.inv_a)
         cls.pay(cls.inv_d, 500, "2026-07-05")
         cls.pay(cls.inv_a, 400, "2026-07-10")
         cls.pay(cls.inv_e, 300, "2026-07-12")
@@ -73,28 +73,6 @@ class TestCollectionDashboard(CreditCollectionCommon):
         cls.make_invoice(cls.gamma, 700, "2026-06-01", company=cls.company_2)
         cls.inv_delta = cls.make_invoice(
             cls.delta, 900, "2026-06-20", company=cls.company_2
-        )
-
-    @classmethod
-    def _notice(cls, partner, level, on, invoice, state="sent"):
-        return cls.env["credit.notice"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": invoice.company_id.id,
-                "scenario_id": level.scenario_id.id,
-                "level_id": level.id,
-                "date": on,
-                "state": state,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "move_id": invoice.id,
-                            "date_due": invoice.invoice_date_due,
-                            "amount_residual": invoice.amount_residual,
-                        }
-                    )
-                ],
-            }
         )
 
     @classmethod
@@ -120,12 +98,8 @@ class TestCollectionDashboard(CreditCollectionCommon):
     def _worklist(self):
         """Records the worklist counts are made of, one of each kind, and
         their look-alikes that must not count."""
-        self._notice(
-            self.customer, self.level_formal, "2026-07-14", self.inv_b, "to_validate"
-        )
-        self._notice(
-            self.customer, self.level_formal, "2026-07-14", self.inv_b, "cancelled"
-        )
+        self.make_notice(self.level_formal, "2026-07-14", self.inv_b, "to_validate")
+        self.make_notice(self.level_formal, "2026-07-14", self.inv_b, "cancelled")
         for notice, deadline in ((self.notice_a, TODAY), (self.notice_d, "2026-07-20")):
             notice.activity_schedule(
                 "mail.mail_activity_data_call",
@@ -381,25 +355,7 @@ class TestCollectionDashboardTour(CreditCollectionCommon, HttpCase):
             self.company, last_month_end
         )
         self.make_invoice(self.customer, 500, today)
-        self.env["credit.notice"].create(
-            {
-                "partner_id": self.customer.id,
-                "company_id": self.company.id,
-                "scenario_id": self.scenario.id,
-                "level_id": self.level_formal.id,
-                "date": today,
-                "state": "to_validate",
-                "line_ids": [
-                    Command.create(
-                        {
-                            "move_id": old.id,
-                            "date_due": old.invoice_date_due,
-                            "amount_residual": old.amount_residual,
-                        }
-                    )
-                ],
-            }
-        )
+        self.make_notice(self.level_formal, today, old, "to_validate")
         self.start_tour(
             "/odoo/action-credit_collection.credit_collection_dashboard_action_server",
             "credit_collection_dashboard",

@@ -88,7 +88,7 @@ def compute_score(stats, params):
                 "value": round(value, 2),
                 "weight": weight,
                 "points": round(weight * _clamp(ratio), 2),
-                "trend": trend if code == "days_late" else False,
+                "trend": trend if code == "days_late" else None,
             }
         )
 
