@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
+from .res_partner import CREDIT_FIGURES_GROUPS
+
 
 class CreditOverrideMixin(models.AbstractModel):
     """Credit check of a document (sale order, invoice) at confirmation, and
@@ -26,8 +28,9 @@ class CreditOverrideMixin(models.AbstractModel):
         company currency."""
         raise NotImplementedError()
 
-    def _credit_check_extra_problems(self):
-        """Problems that always block, whatever the company's credit check."""
+    def _credit_check_extra_problems(self, with_figures=True):
+        """Problems that always block, whatever the company's credit check
+        (called as superuser: say only what ``with_figures`` allows)."""
         return []
 
     def _credit_is_overridden(self):
@@ -40,13 +43,21 @@ class CreditOverrideMixin(models.AbstractModel):
         )
 
     def _credit_get_problems(self):
-        """(problems, blocking) for this document, in its company."""
+        """(problems, blocking) for this document, in its company.
+
+        Whoever confirms or posts the document is checked, so the customer's
+        credit data (limit, grade, exposure) is read as superuser; the
+        sentences carry figures only for users allowed to read them. Nothing
+        read this way is handed back to the caller."""
         self.ensure_one()
-        document = self.with_company(self.company_id)
+        document = self.with_company(self.company_id).sudo()
         partner = document.partner_id.commercial_partner_id
-        problems = partner._credit_check_message(document._credit_check_amount())
+        with_figures = self.env.user.has_groups(CREDIT_FIGURES_GROUPS)
+        problems = partner._credit_check_message(
+            document._credit_check_amount(), with_figures=with_figures
+        )
         blocking = document.company_id.credit_block_mode == "block" and problems
-        extra = document._credit_check_extra_problems()
+        extra = document._credit_check_extra_problems(with_figures=with_figures)
         return problems + extra, bool(blocking or extra)
 
     def _credit_check(self):
@@ -61,10 +72,8 @@ class CreditOverrideMixin(models.AbstractModel):
             message = "\n".join(problems)
             if not blocking:
                 document.message_post(
-                    body=self.env._(
-                        "Credit warning: %(message)s",
-                        message=message,
-                    )
+                    body=self.env._("Credit warning: %(message)s", message=message),
+                    subtype_xmlid="mail.mt_note",
                 )
                 continue
             if self.env.user.has_group("credit_collection.group_credit_manager"):

@@ -23,6 +23,10 @@ RISK_PARTNER_FIELDS = [
     "credit_grade_override_date_end",
 ]
 
+# Who may read a customer's credit figures (limit, exposure, hold reason,
+# grade): the groups of Odoo's own ``credit_limit`` field.
+CREDIT_FIGURES_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+
 # Payments of invoices due in the last RECENT_DAYS are compared with older
 # ones to tell whether a customer's delays are worsening.
 RECENT_DAYS = 90
@@ -839,47 +843,60 @@ class ResPartner(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done, remaining
 
-    def _credit_check_message(self, amount=0.0):
+    def _credit_check_message(self, amount=0.0, with_figures=True):
         """Problems a new document of ``amount`` (company currency) raises for
         this customer in the current company: a list of sentences, empty when
-        the customer may get more credit."""
+        the customer may get more credit. Without ``with_figures`` the
+        sentences name the problem only (no limit, exposure or hold reason),
+        for users who may not read credit data."""
         self.ensure_one()
         partner = self.commercial_partner_id
         company = self.env.company
         currency = company.currency_id
+        _ = self.env._
+
+        def money(amount):
+            return formatLang(self.env, amount, currency_obj=currency)
+
         problems = []
         if partner.credit_hold:
             problems.append(
-                self.env._(
+                _(
                     "%(partner)s is on credit hold: %(reason)s",
                     partner=partner.display_name,
                     reason=partner.credit_hold_reason or "",
                 )
+                if with_figures
+                else _("%(partner)s is on credit hold.", partner=partner.display_name)
             )
         limit = partner._credit_get_limit() if company.account_use_credit_limit else 0
         projected = partner.credit_exposure + amount
-        if limit and currency.compare_amounts(projected, limit) > 0:
+        over_limit = limit and currency.compare_amounts(projected, limit) > 0
+        if over_limit and not with_figures:
             problems.append(
-                self.env._(
+                _(
+                    "%(partner)s would exceed its credit limit.",
+                    partner=partner.display_name,
+                )
+            )
+        elif over_limit:
+            problems.append(
+                _(
                     "%(partner)s would exceed its credit limit of %(limit)s: "
                     "exposure %(exposure)s, overdue %(overdue)s.",
                     partner=partner.display_name,
-                    limit=formatLang(self.env, limit, currency_obj=currency),
-                    exposure=formatLang(self.env, projected, currency_obj=currency),
-                    overdue=formatLang(
-                        self.env, partner.credit_overdue, currency_obj=currency
-                    ),
+                    limit=money(limit),
+                    exposure=money(projected),
+                    overdue=money(partner.credit_overdue),
                 )
             )
-        elif problems:
+        elif problems and with_figures:
             problems.append(
-                self.env._(
+                _(
                     "Limit %(limit)s, exposure %(exposure)s, overdue %(overdue)s.",
-                    limit=formatLang(self.env, limit, currency_obj=currency),
-                    exposure=formatLang(self.env, projected, currency_obj=currency),
-                    overdue=formatLang(
-                        self.env, partner.credit_overdue, currency_obj=currency
-                    ),
+                    limit=money(limit),
+                    exposure=money(projected),
+                    overdue=money(partner.credit_overdue),
                 )
             )
         return problems

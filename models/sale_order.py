@@ -11,18 +11,26 @@ class SaleOrder(models.Model):
             self.amount_total / (self.currency_rate or 1.0)
         )
 
-    def _credit_check_extra_problems(self):
+    def _credit_check_extra_problems(self, with_figures=True):
         self.ensure_one()
-        grade = self.partner_id.commercial_partner_id.credit_risk_grade_id
-        if grade.prepayment_required:
+        partner = self.partner_id.commercial_partner_id
+        grade = partner.credit_risk_grade_id
+        if not grade.prepayment_required:
+            return []
+        if not with_figures:
             return [
                 self.env._(
-                    "Customers graded %(grade)s must pay before their order is "
-                    "confirmed.",
-                    grade=grade.display_name,
+                    "%(partner)s must pay before its order is confirmed.",
+                    partner=partner.display_name,
                 )
             ]
-        return []
+        return [
+            self.env._(
+                "Customers graded %(grade)s must pay before their order is "
+                "confirmed.",
+                grade=grade.display_name,
+            )
+        ]
 
     def _credit_is_paid(self):
         self.ensure_one()
