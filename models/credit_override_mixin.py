@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
-from .res_partner import CREDIT_FIGURES_GROUPS
-
 
 class CreditOverrideMixin(models.AbstractModel):
     """Credit check of a document (sale order, invoice) at confirmation, and
@@ -52,7 +50,7 @@ class CreditOverrideMixin(models.AbstractModel):
         self.ensure_one()
         document = self.with_company(self.company_id).sudo()
         partner = document.partner_id.commercial_partner_id
-        with_figures = self.env.user.has_groups(CREDIT_FIGURES_GROUPS)
+        with_figures = self.env["res.partner"]._credit_user_reads_figures()
         problems = partner._credit_check_message(
             document._credit_check_amount(), with_figures=with_figures
         )

@@ -843,6 +843,11 @@ class ResPartner(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done, remaining
 
+    @api.model
+    def _credit_user_reads_figures(self):
+        """Whether the current user may read customers' credit figures."""
+        return self.env.user.has_groups(CREDIT_FIGURES_GROUPS)
+
     def _credit_check_message(self, amount=0.0, with_figures=True):
         """Problems a new document of ``amount`` (company currency) raises for
         this customer in the current company: a list of sentences, empty when
