@@ -130,22 +130,28 @@ class AccountMove(models.Model):
     def _build_credit_warning_message(
         self, record, current_amount=0.0, exclude_current=False, exclude_amount=0.0
     ):
-        # EXTENDS 'account': also say when the customer is on credit hold.
-        message = super()._build_credit_warning_message(
-            record,
+        # EXTENDS 'account': the banner of quotations and draft invoices.
+        # Odoo reads the partner's credit limit there with the user's rights,
+        # so a salesperson could not open a quotation once credit limits are
+        # on: read as superuser, show figures only to who may read them, and
+        # also say when the customer is on credit hold.
+        message = super(AccountMove, self.sudo())._build_credit_warning_message(
+            record.sudo(),
             current_amount=current_amount,
             exclude_current=exclude_current,
             exclude_amount=exclude_amount,
         )
         partner = record.partner_id.commercial_partner_id.with_company(
             record.company_id
-        )
-        if partner.credit_hold:
-            hold = self.env._(
-                "%(partner)s is on credit hold: %(reason)s",
+        ).sudo()
+        with_figures = self.env["res.partner"]._credit_user_reads_figures()
+        if message and not with_figures:
+            message = self.env._(
+                "%(partner)s has reached its credit limit.",
                 partner=partner.display_name,
-                reason=partner.credit_hold_reason or "",
             )
+        if partner.credit_hold:
+            hold = partner._credit_hold_sentence(with_figures)
             message = hold + ("\n" + message if message else "")
         return message
 

@@ -27,6 +27,18 @@ RISK_PARTNER_FIELDS = [
 # grade): the groups of Odoo's own ``credit_limit`` field.
 CREDIT_FIGURES_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
+# Computed together by _compute_credit_exposure.
+EXPOSURE_FIELDS = [
+    "credit_exposure_receivable",
+    "credit_exposure_draft",
+    "credit_exposure_order",
+    "credit_exposure",
+    "credit_overdue",
+    "credit_limit_effective",
+    "credit_available",
+    "credit_over_limit",
+]
+
 # Payments of invoices due in the last RECENT_DAYS are compared with older
 # ones to tell whether a customer's delays are worsening.
 RECENT_DAYS = 90
@@ -848,6 +860,20 @@ class ResPartner(models.Model):
         """Whether the current user may read customers' credit figures."""
         return self.env.user.has_groups(CREDIT_FIGURES_GROUPS)
 
+    def _credit_hold_sentence(self, with_reason=True):
+        """What the messages say of a customer on credit hold (its reason
+        only to who may read credit data)."""
+        self.ensure_one()
+        if not with_reason:
+            return self.env._(
+                "%(partner)s is on credit hold.", partner=self.display_name
+            )
+        return self.env._(
+            "%(partner)s is on credit hold: %(reason)s",
+            partner=self.display_name,
+            reason=self.credit_hold_reason or "",
+        )
+
     def _credit_check_message(self, amount=0.0, with_figures=True):
         """Problems a new document of ``amount`` (company currency) raises for
         this customer in the current company: a list of sentences, empty when
@@ -856,37 +882,31 @@ class ResPartner(models.Model):
         for users who may not read credit data."""
         self.ensure_one()
         partner = self.commercial_partner_id
+        # Exposure is computed, not stored: documents posted or confirmed
+        # earlier in this transaction must count, so never reuse the cache.
+        partner.invalidate_recordset(EXPOSURE_FIELDS)
         company = self.env.company
         currency = company.currency_id
-        _ = self.env._
 
         def money(amount):
             return formatLang(self.env, amount, currency_obj=currency)
 
         problems = []
         if partner.credit_hold:
-            problems.append(
-                _(
-                    "%(partner)s is on credit hold: %(reason)s",
-                    partner=partner.display_name,
-                    reason=partner.credit_hold_reason or "",
-                )
-                if with_figures
-                else _("%(partner)s is on credit hold.", partner=partner.display_name)
-            )
+            problems.append(partner._credit_hold_sentence(with_figures))
         limit = partner._credit_get_limit() if company.account_use_credit_limit else 0
         projected = partner.credit_exposure + amount
         over_limit = limit and currency.compare_amounts(projected, limit) > 0
         if over_limit and not with_figures:
             problems.append(
-                _(
+                self.env._(
                     "%(partner)s would exceed its credit limit.",
                     partner=partner.display_name,
                 )
             )
         elif over_limit:
             problems.append(
-                _(
+                self.env._(
                     "%(partner)s would exceed its credit limit of %(limit)s: "
                     "exposure %(exposure)s, overdue %(overdue)s.",
                     partner=partner.display_name,
@@ -897,7 +917,7 @@ class ResPartner(models.Model):
             )
         elif problems and with_figures:
             problems.append(
-                _(
+                self.env._(
                     "Limit %(limit)s, exposure %(exposure)s, overdue %(overdue)s.",
                     limit=money(limit),
                     exposure=money(projected),
