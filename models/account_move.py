@@ -130,30 +130,35 @@ class AccountMove(models.Model):
     def _build_credit_warning_message(
         self, record, current_amount=0.0, exclude_current=False, exclude_amount=0.0
     ):
-        # EXTENDS 'account': the banner of quotations and draft invoices.
-        # Odoo reads the partner's credit limit there with the user's rights,
-        # so a salesperson could not open a quotation once credit limits are
-        # on: read as superuser, show figures only to who may read them, and
-        # also say when the customer is on credit hold.
+        # EXTENDS 'account': the credit-limit banner of quotations and draft
+        # invoices. Odoo reads the partner's credit limit there with the
+        # user's rights, so a salesperson could not open a quotation once
+        # credit limits are on: read as superuser, figures only to who may
+        # read them.
         message = super(AccountMove, self.sudo())._build_credit_warning_message(
             record.sudo(),
             current_amount=current_amount,
             exclude_current=exclude_current,
             exclude_amount=exclude_amount,
         )
-        partner = record.partner_id.commercial_partner_id.with_company(
-            record.company_id
-        ).sudo()
-        with_figures = self.env["res.partner"]._credit_user_reads_figures()
-        if message and not with_figures:
+        if message and not self.env["res.partner"]._credit_user_reads_figures():
             message = self.env._(
                 "%(partner)s has reached its credit limit.",
-                partner=partner.display_name,
+                partner=record.partner_id.commercial_partner_id.display_name,
             )
-        if partner.credit_hold:
-            hold = partner._credit_hold_sentence(with_figures)
-            message = hold + ("\n" + message if message else "")
         return message
+
+    def _compute_partner_credit_warning(self):
+        # EXTENDS 'account': a customer on credit hold is shown on its draft
+        # invoices, whatever the credit limit setting.
+        result = super()._compute_partner_credit_warning()
+        for move in self.filtered(
+            lambda move: move.state == "draft" and move.move_type == "out_invoice"
+        ):
+            move.partner_credit_warning = move._credit_with_hold_warning(
+                move.partner_credit_warning
+            )
+        return result
 
     def action_credit_view_notices(self):
         self.ensure_one()

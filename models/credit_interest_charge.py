@@ -121,6 +121,8 @@ class CreditInterestCharge(models.Model):
     def _credit_create_charge_invoice(self, company, partner, currency, items, date):
         interest_product = self.env.ref("credit_collection.product_late_interest")
         indemnity_product = self.env.ref("credit_collection.product_recovery_indemnity")
+        interest_account = company._credit_charge_account("interest")
+        fee_account = company._credit_charge_account("fee")
         line_commands = []
         for move, interest, indemnity in items:
             if not currency.is_zero(interest["amount"]):
@@ -139,6 +141,11 @@ class CreditInterestCharge(models.Model):
                             "quantity": 1.0,
                             "price_unit": interest["amount"],
                             "tax_ids": [Command.clear()],
+                            **(
+                                {"account_id": interest_account.id}
+                                if interest_account
+                                else {}
+                            ),
                         }
                     )
                 )
@@ -155,6 +162,7 @@ class CreditInterestCharge(models.Model):
                             "quantity": 1.0,
                             "price_unit": indemnity,
                             "tax_ids": [Command.clear()],
+                            **({"account_id": fee_account.id} if fee_account else {}),
                         }
                     )
                 )

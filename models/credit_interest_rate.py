@@ -42,6 +42,8 @@ class CreditInterestRate(models.Model):
         string="Rate (%)",
         required=True,
         digits=(16, 4),
+        # Rates of several half-years do not add up: grouped lists show none.
+        aggregator=None,
         help="Annual rate in percent, before any statutory margin.",
     )
     company_id = fields.Many2one(

@@ -31,6 +31,19 @@ class CreditOverrideMixin(models.AbstractModel):
         (called as superuser: say only what ``with_figures`` allows)."""
         return []
 
+    def _credit_with_hold_warning(self, warning):
+        """``warning`` (the document's credit banner) preceded by the credit
+        hold of its customer, if any."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        partner = partner.with_company(self.company_id).sudo()
+        if not partner.credit_hold:
+            return warning
+        hold = partner._credit_hold_sentence(
+            self.env["res.partner"]._credit_user_reads_figures()
+        )
+        return hold + ("\n" + warning if warning else "")
+
     def _credit_is_overridden(self):
         self.ensure_one()
         return bool(self.credit_override_user_id) and (

@@ -586,14 +586,20 @@ class CreditPaymentPlan(models.Model):
             return self.env["account.move"]
         product = self.env.ref("credit_collection.product_payment_plan_charges")
         lines = []
-        for label, amount in (
+        for kind, label, amount in (
             (
+                "interest",
                 self.env._("Payment plan %(plan)s: interest", plan=self.name),
                 self.interest_amount,
             ),
-            (self.env._("Payment plan %(plan)s: fee", plan=self.name), self.fee_amount),
+            (
+                "fee",
+                self.env._("Payment plan %(plan)s: fee", plan=self.name),
+                self.fee_amount,
+            ),
         ):
             if not self.currency_id.is_zero(amount):
+                account = self.company_id._credit_charge_account(kind)
                 lines.append(
                     Command.create(
                         {
@@ -602,6 +608,7 @@ class CreditPaymentPlan(models.Model):
                             "quantity": 1,
                             "price_unit": amount,
                             "tax_ids": [Command.clear()],
+                            **({"account_id": account.id} if account else {}),
                         }
                     )
                 )

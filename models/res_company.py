@@ -3,6 +3,11 @@ from odoo.exceptions import ValidationError
 
 from ..tools.risk_scoring import ScoringParams
 
+# Usual accounts of the charges in the French chart (PCG): 7638 "revenus des
+# autres créances" for interest, 758 "produits divers de gestion courante"
+# for indemnities and fees.
+CHART_CHARGE_ACCOUNT_PREFIXES = {"interest": "7638", "fee": "758"}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -121,6 +126,45 @@ class ResCompany(models.Model):
             days_late_full=self.credit_risk_days_late_full,
             trend_tolerance=self.credit_risk_trend_tolerance,
             age_full_months=self.credit_risk_age_full_months,
+        )
+
+    # Income accounts of what the module invoices: not sales of goods.
+    credit_interest_account_id = fields.Many2one(
+        "account.account",
+        string="Interest Income Account",
+        check_company=True,
+        help="Late interest and payment plan interest. Empty: the chart's "
+        "financial income account (7638 in the French chart), else any other "
+        "income account.",
+    )
+    credit_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Fee Income Account",
+        check_company=True,
+        help="Recovery indemnities and payment plan fees. Empty: the chart's "
+        "other operating income account (758 in the French chart), else any "
+        "other income account.",
+    )
+
+    def _credit_charge_account(self, kind):
+        """Income account of the charges invoiced by the module, ``kind``
+        "interest" or "fee": the company's setting, else the chart's usual
+        account, else an other-income account (empty: the product's)."""
+        self.ensure_one()
+        account = (
+            self.credit_interest_account_id
+            if kind == "interest"
+            else self.credit_fee_account_id
+        )
+        if account:
+            return account
+        Account = self.env["account.account"].with_company(self)
+        domain = [*Account._check_company_domain(self), ("deprecated", "=", False)]
+        prefix = CHART_CHARGE_ACCOUNT_PREFIXES[kind]
+        return Account.search(
+            [*domain, ("code", "=like", f"{prefix}%")], order="code", limit=1
+        ) or Account.search(
+            [*domain, ("account_type", "=", "income_other")], order="code", limit=1
         )
 
     # Payment plans

@@ -53,6 +53,12 @@ class ResConfigSettings(models.TransientModel):
     credit_risk_age_full_months = fields.Integer(
         related="company_id.credit_risk_age_full_months", readonly=False
     )
+    credit_interest_account_id = fields.Many2one(
+        related="company_id.credit_interest_account_id", readonly=False
+    )
+    credit_fee_account_id = fields.Many2one(
+        related="company_id.credit_fee_account_id", readonly=False
+    )
     credit_plan_grace_days = fields.Integer(
         related="company_id.credit_plan_grace_days", readonly=False
     )

@@ -32,6 +32,17 @@ class SaleOrder(models.Model):
             )
         ]
 
+    def _compute_partner_credit_warning(self):
+        # EXTENDS 'sale': a customer on credit hold is shown on its
+        # quotations, whatever the credit limit setting (in warn mode the
+        # order is confirmed all the same: the banner is the warning).
+        result = super()._compute_partner_credit_warning()
+        for order in self.filtered(lambda order: order.state in ("draft", "sent")):
+            order.partner_credit_warning = order._credit_with_hold_warning(
+                order.partner_credit_warning
+            )
+        return result
+
     def _credit_is_paid(self):
         self.ensure_one()
         return self.currency_id.compare_amounts(

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CreditCollectionCommon
 
@@ -281,23 +281,39 @@ class TestCollectionDashboard(CreditCollectionCommon):
             mine,
         )
 
-    def test_manager_only(self):
+    def test_credit_users_only(self):
         self._refresh()
-        as_controller = self.Dashboard.with_user(self.collector)
+        billing = new_test_user(
+            self.env,
+            login="dashboard_billing",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=self.company.id,
+        )
         with self.assertRaises(AccessError):
-            as_controller.search([])
+            self.Dashboard.with_user(billing).search([])
         with self.assertRaises(AccessError):
-            as_controller.action_credit_open_dashboard()
-        action = self.Dashboard.with_context(
-            allowed_company_ids=self.company.ids
-        ).action_credit_open_dashboard()
+            self.Dashboard.with_user(billing).action_credit_open_dashboard()
+        # Credit controllers work with it too (and the dry run).
+        action = (
+            self.Dashboard.with_user(self.collector)
+            .with_context(allowed_company_ids=self.company.ids)
+            .action_credit_open_dashboard()
+        )
         self.assertEqual(action["res_model"], "credit.collection.dashboard")
         self.assertEqual(
             self.Dashboard.browse(action["domain"][0][2]).company_id, self.company
         )
+        preview = (
+            self.env["credit.dunning.preview"]
+            .with_user(self.collector)
+            .create({"company_id": self.company.id})
+        )
+        preview.action_compute()
         menu = self.env.ref("credit_collection.credit_collection_dashboard_menu")
+        self.assertFalse(menu.groups_id, "the menu follows the root's groups")
         self.assertEqual(
-            menu.groups_id, self.env.ref("credit_collection.group_credit_manager")
+            menu.parent_id.parent_id.groups_id,
+            self.env.ref("credit_collection.group_credit_controller"),
         )
         siblings = menu.parent_id.child_id.sorted("sequence")
         self.assertEqual(siblings[0], menu)

@@ -217,6 +217,11 @@ class TestPaymentPlan(CreditCollectionCommon):
         charge = plan.charge_move_id
         self.assertEqual(charge.state, "posted")
         self.assertAlmostEqual(charge.amount_total, plan.interest_amount + 30)
+        # Interest and fee are other income, never sales of goods.
+        self.assertEqual(
+            set(charge.invoice_line_ids.account_id.mapped("account_type")),
+            {"income_other"},
+        )
         self.assertEqual(plan.interest_amount, 20.16)
         self.assertEqual(plan.move_ids, invoice | charge)
         self.assertAlmostEqual(plan.amount_total, 1200 + 20.16 + 30)

@@ -86,9 +86,15 @@ class TestRoleFlows(RoleCommon):
         with self.assertRaises(RedirectWarning) as warning:
             order.with_user(self.credit_manager).action_confirm()
         self.assertIn("1,000.00", str(warning.exception))
-        self.env["credit.override.wizard"].with_user(self.credit_manager).create(
-            {"res_model": "sale.order", "res_id": order.id, "reason": "Guarantee"}
-        ).action_approve()
+        action = (
+            self.env["credit.override.wizard"]
+            .with_user(self.credit_manager)
+            .create(
+                {"res_model": "sale.order", "res_id": order.id, "reason": "Guarantee"}
+            )
+            .action_approve()
+        )
+        self.assertEqual(action["tag"], "soft_reload", "the order shows its new state")
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.credit_override_user_id, self.credit_manager)
 
@@ -106,6 +112,27 @@ class TestRoleFlows(RoleCommon):
         self.assertEqual(len(note), 1)
         self.assertTrue(note.subtype_id.internal, "the warning is an internal note")
         self.assertNotIn("Cheque bounced", note.body)
+
+    def test_quotation_banner_shows_hold_for_each_reader(self):
+        self.company.account_use_credit_limit = False
+        self.company.credit_block_mode = "warn"
+        self.customer._credit_set_hold("Cheque bounced")
+        order = self.quotation(self.salesperson, 100.0)
+        banner = order.with_user(self.salesperson).partner_credit_warning
+        self.assertIn("is on credit hold.", banner)
+        self.assertNotIn("Cheque bounced", banner)
+        order.invalidate_recordset(["partner_credit_warning"])
+        self.assertIn(
+            "Cheque bounced", order.with_user(self.accountant).partner_credit_warning
+        )
+        # Over the limit: Odoo's own banner, without figures for the salesperson.
+        self.company.account_use_credit_limit = True
+        self.customer._credit_release_hold()
+        self.make_invoice(self.customer, 950.0, "2025-06-01")
+        order.invalidate_recordset(["partner_credit_warning"])
+        banner = order.with_user(self.salesperson).partner_credit_warning
+        self.assertIn("has reached its credit limit.", banner)
+        self.assertNotIn("1,000.00", banner)
 
     def test_salesperson_prepayment_grade_not_named(self):
         grade = self.env.ref("credit_collection.credit_risk_grade_e")

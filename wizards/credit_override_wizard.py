@@ -36,4 +36,6 @@ class CreditOverrideWizard(models.TransientModel):
         if not document:
             raise UserError(self.env._("The document no longer exists."))
         document._credit_approve_and_confirm(self.reason)
-        return {"type": "ir.actions.act_window_close"}
+        # The wizard is opened from the refusal's dialog, not from a button
+        # of the document: reload the document so it shows its new state.
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
