@@ -151,13 +151,17 @@ class TestInterestInvoicing(AccountTestInvoicingCommon):
         self.assertEqual(len(charges.charge_move_id), 1)
         self.assertEqual(len(charges.charge_move_id.invoice_line_ids), 4)
         self.assertEqual(
-            set(charges.charge_move_id.invoice_line_ids.account_id.mapped("account_type")),
+            set(
+                charges.charge_move_id.invoice_line_ids.account_id.mapped(
+                    "account_type"
+                )
+            ),
             {"income_other"},
         )
 
     def test_charge_accounts_follow_the_company_setting(self):
         income = self.company_data["default_account_revenue"].copy(
-            {"code": "763899", "name": "Interest income", "account_type": "income_other"}
+            {"code": "763899", "name": "Interest", "account_type": "income_other"}
         )
         fees = income.copy({"code": "758899", "name": "Fee income"})
         self.env.company.write(
@@ -165,7 +169,8 @@ class TestInterestInvoicing(AccountTestInvoicingCommon):
         )
         with freeze_time("2025-09-15"):
             self._invoice().action_credit_invoice_late_interest()
-        lines = self.env["credit.interest.charge"].search([]).charge_move_id.invoice_line_ids
+        charges = self.env["credit.interest.charge"].search([])
+        lines = charges.charge_move_id.invoice_line_ids
         by_product = {line.product_id: line.account_id for line in lines}
         self.assertEqual(
             by_product[self.env.ref("credit_collection.product_late_interest")], income
