@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 
@@ -170,6 +170,17 @@ class CreditNotice(models.Model):
         for notice in self:
             notice.access_url = f"/my/credit/notices/{notice.id}"
         return result
+
+    def _credit_portal_sent_sentence(self):
+        """The portal's line on a reminder, one sentence to translate whole
+        (the words around the date and names differ in each language)."""
+        self.ensure_one()
+        return self.env._(
+            "Sent on %(date)s to %(partner)s by %(company)s.",
+            date=format_date(self.env, self.date),
+            partner=self.partner_id.name,
+            company=self.company_id.name,
+        )
 
     @api.model
     def _credit_next_names(self, company, count):

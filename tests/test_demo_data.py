@@ -62,6 +62,10 @@ class TestDemoData(TransactionCase):
         )
         self.assertTrue(portal_user, "demo data is not installed")
         self.assertTrue(portal_user.has_group("base.group_portal"))
+        # The customer keeps its own name: the user is one of its contacts.
+        dubois = self.env.ref("credit_collection.partner_menuiserie_dubois_demo")
+        self.assertEqual(dubois.name, "Menuiserie Dubois")
+        self.assertEqual(portal_user.commercial_partner_id, dubois)
         visible = (
             self.env["account.move"]
             .with_user(portal_user)
