@@ -170,8 +170,9 @@ class AccountMove(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Dispute"),
-            "res_model": "credit.dispute",
+            "res_model": "credit.dispute.wizard",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_move_id": self.id},
         }

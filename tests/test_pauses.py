@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Date
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CreditCollectionCommon
 
@@ -23,6 +23,30 @@ class TestDunningPauses(CreditCollectionCommon):
         self.pay(disputed, on="2026-03-12")
         self.assertEqual(dispute.state, "resolved")
         self.assertTrue(dispute.resolution)
+
+    def test_dispute_dialog_creates_nothing_until_confirmed(self):
+        invoice = self.make_invoice(self.customer, 900, "2026-03-02")
+        action = invoice.with_user(self.collector).action_credit_open_dispute()
+        # What the dialog holds is saved when the page is left: a draft of
+        # the wizard, never a dispute that would pause the reminders.
+        with Form(
+            self.env[action["res_model"]]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        ) as dialog:
+            dialog.reason = "quality"
+            dialog.description = "Scratched panels"
+        self.assertFalse(invoice.credit_disputed)
+        disputes = self.env["credit.dispute"].search([("move_id", "=", invoice.id)])
+        self.assertFalse(disputes)
+        result = dialog.record.action_open_dispute()
+        dispute = self.env["credit.dispute"].browse(result["res_id"])
+        self.assertEqual(dispute.move_id, invoice)
+        self.assertEqual(
+            (dispute.reason, dispute.state, dispute.user_id),
+            ("quality", "open", self.collector),
+        )
+        self.assertTrue(invoice.credit_disputed)
 
     def test_resolved_dispute_resumes_dunning(self):
         disputed = self.make_invoice(self.customer, 900, "2026-03-02")

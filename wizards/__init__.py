@@ -1,4 +1,5 @@
 from . import (
+    credit_dispute_wizard,
     credit_dunning_preview,
     credit_dunning_preview_line,
     credit_grade_override_wizard,
