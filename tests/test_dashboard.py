@@ -310,10 +310,8 @@ class TestCollectionDashboard(CreditCollectionCommon):
         )
         preview.action_compute()
         menu = self.env.ref("credit_collection.credit_collection_dashboard_menu")
-        self.assertFalse(menu.groups_id, "the menu follows the root's groups")
         self.assertEqual(
-            menu.parent_id.parent_id.groups_id,
-            self.env.ref("credit_collection.group_credit_controller"),
+            menu.groups_id, self.env.ref("credit_collection.group_credit_controller")
         )
         siblings = menu.parent_id.child_id.sorted("sequence")
         self.assertEqual(siblings[0], menu)
