@@ -1,7 +1,10 @@
 import base64
+import io
 from datetime import date
 
+import openpyxl
 from freezegun import freeze_time
+from xlsxwriter.utility import xl_col_to_name
 
 from odoo.exceptions import AccessError
 from odoo.fields import Command
@@ -172,12 +175,31 @@ class TestAgedBalance(CreditCollectionCommon):
         )
         action = wizard.action_export_xlsx()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertTrue(base64.b64decode(wizard.xlsx_file).startswith(b"PK"))
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(wizard.xlsx_file))
+        ).active
+        headers = [cell.value for cell in sheet[3]]
+        rows = list(sheet.iter_rows(min_row=4, values_only=True))
+        self.assertEqual(
+            [row[1] for row in rows[: len(wizard.line_ids)]],
+            wizard.line_ids.partner_id.mapped("display_name"),
+        )
+        total_row = rows[len(wizard.line_ids)]
+        self.assertEqual(total_row[0], f"Total {self.company.name}")
+        overdue = headers.index("Overdue")
+        column = xl_col_to_name(overdue)
+        last = 3 + len(wizard.line_ids)
+        self.assertEqual(total_row[overdue], f"=SUM({column}4:{column}{last})")
+        # Amounts are numbers in the company's currency format.
+        amount_cell = sheet.cell(row=4, column=overdue + 1)
+        self.assertIsInstance(amount_cell.value, (int, float))
+        self.assertIn(self.company.currency_id.symbol, amount_cell.number_format)
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
             "credit_collection.action_report_credit_aged_balance", wizard.ids
         )
         self.assertIn(b"Alpha Corp", html)
         self.assertIn(b"Beta Ltd", html)
+        self.assertIn(b"Overdue", html)
 
     def test_other_company_is_refused(self):
         with self.assertRaises(AccessError):

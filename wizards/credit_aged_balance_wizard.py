@@ -2,11 +2,22 @@ import base64
 import io
 
 import xlsxwriter
+from xlsxwriter.utility import xl_range
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.credit_aged_balance import AGED_BUCKETS
+
+
+def xlsx_money_format(currency):
+    """Excel number format of ``currency``: two decimals (or the
+    currency's), its symbol before or after as the currency says."""
+    decimals = "0." + "0" * currency.decimal_places if currency.decimal_places else "0"
+    symbol = currency.symbol.replace('"', "")
+    if currency.position == "before":
+        return f'"{symbol}" #,##{decimals}'
+    return f'#,##{decimals} "{symbol}"'
 
 
 class CreditAgedBalanceWizard(models.TransientModel):
@@ -146,25 +157,51 @@ class CreditAgedBalanceWizard(models.TransientModel):
         ]
 
     def _credit_xlsx_content(self):
+        """The aged balance as a workbook an accountant can work with:
+        amounts as numbers in their company's currency format, one block per
+        company closed by its total row (SUM formulas), frozen headers."""
         self.ensure_one()
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
         sheet = workbook.add_worksheet(self.env._("Aged Balance"))
         bold = workbook.add_format({"bold": True})
-        money = workbook.add_format({"num_format": "#,##0.00"})
+        header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True})
         sheet.write(0, 0, self.display_name, bold)
         headers = self._credit_headers()
         for col, (_name, label) in enumerate(headers):
-            sheet.write(2, col, label, bold)
+            sheet.write(2, col, label, header)
+        sheet.freeze_panes(3, 2)
         row = 3
-        for line in self.line_ids:
+        for group in self._credit_totals_by_company():
+            money, money_total = (
+                workbook.add_format(
+                    {"num_format": xlsx_money_format(group["company"].currency_id)}
+                    | extra
+                )
+                for extra in ({}, {"bold": True, "top": 1})
+            )
+            first_row = row
+            for line in group["lines"]:
+                for col, (name, _label) in enumerate(headers):
+                    value = line[name]
+                    if name.startswith("amount_"):
+                        sheet.write_number(row, col, value, money)
+                    else:
+                        sheet.write(row, col, value.display_name or "")
+                row += 1
+            sheet.write(
+                row,
+                0,
+                self.env._("Total %(company)s", company=group["company"].display_name),
+                bold,
+            )
             for col, (name, _label) in enumerate(headers):
-                value = line[name]
                 if name.startswith("amount_"):
-                    sheet.write_number(row, col, value, money)
-                else:
-                    sheet.write(row, col, value.display_name or "")
-            row += 1
+                    cells = xl_range(first_row, col, row - 1, col)
+                    sheet.write_formula(
+                        row, col, f"=SUM({cells})", money_total, group["totals"][name]
+                    )
+            row += 2
         sheet.set_column(0, 4, 24)
         sheet.set_column(5, len(headers) - 1, 14)
         workbook.close()
