@@ -45,6 +45,7 @@
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_company_views.xml",
         "views/credit_interest_rate_views.xml",
         "views/credit_interest_charge_views.xml",
         "views/credit_collection_menus.xml",
@@ -77,6 +78,9 @@
         "demo/credit_letters_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "credit_collection/static/src/scss/credit_letter.scss",
+        ],
         "web.assets_tests": [
             "credit_collection/static/src/tours/*.js",
         ],

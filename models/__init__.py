@@ -24,6 +24,7 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    res_users,
     sale_order,
 )
 

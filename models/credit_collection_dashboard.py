@@ -58,6 +58,12 @@ class CreditCollectionDashboard(models.Model):
         ondelete="set null",
         help="The snapshot of the previous month; without it no trend is shown.",
     )
+    missing_rate_warning = fields.Text(
+        string="Missing Interest Rates",
+        readonly=True,
+        help="Reference rates of the current half-year that the scenarios "
+        "claim: until they are entered, the notices claiming interest wait.",
+    )
     amount_receivable = fields.Monetary(string="Total Receivable", readonly=True)
     amount_receivable_delta = fields.Monetary(string="Receivable Change", readonly=True)
     amount_receivable_trend = fields.Selection(
@@ -243,6 +249,12 @@ class CreditCollectionDashboard(models.Model):
         values = {
             "date": today,
             "snapshot_id": snapshot.id,
+            "missing_rate_warning": "\n".join(
+                self.env["credit.interest.rate"]._credit_missing_current_rates(
+                    company, today
+                )
+            )
+            or False,
             "bucket_ids": [
                 Command.create(
                     {

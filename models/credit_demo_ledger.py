@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools import late_interest
+
 # Days overdue today (negative: not yet due), amount before tax, settlement.
 # Settlement: None (open), ("paid", days after due), ("partial", share, days
 # after due) or ("refund", None) for an open credit note.
@@ -248,3 +250,31 @@ class CreditDemoLedger(models.AbstractModel):
                 }
             )
         bank_journal.inbound_payment_method_line_ids.payment_account_id = account
+
+    @api.model
+    def _credit_demo_fill_rates(self, company_id):
+        """The reference rates of the last year that the delivered data does
+        not have yet (written before they were published): the demo company
+        gets the latest known value, noted as a demo figure, so that its
+        letters state their interest whatever the day of the install."""
+        company = self.env["res.company"].browse(company_id)
+        Rate = self.env["credit.interest.rate"]
+        table = Rate._get_rate_table(company)
+        today = fields.Date.context_today(self.with_company(company))
+        values = []
+        for rate_type in late_interest.RATE_TYPES:
+            period = late_interest.half_year_start(today - timedelta(days=366))
+            while period <= today:
+                latest = table.latest(rate_type, period)
+                if not table.has(rate_type, period) and latest is not None:
+                    values.append(
+                        {
+                            "rate_type": rate_type,
+                            "date_from": period,
+                            "rate": float(latest),
+                            "company_id": company.id,
+                            "note": "Demo figure: replace it by the published rate.",
+                        }
+                    )
+                period = late_interest.next_half_year_start(period)
+        Rate.create(values)

@@ -359,7 +359,8 @@ class CreditDunningRun(models.Model):
                     "is_formal_notice": level.is_formal_notice,
                     "state": "draft",
                     "fee_amount": currency.round(level.fee_amount),
-                    "user_id": partner._credit_collector(level.activity_user_id).id,
+                    "user_id": partner._credit_collector(level.activity_user_id).id
+                    or None,
                     **notice_totals(
                         [
                             (item["residual"], item["days_overdue"])
@@ -396,8 +397,10 @@ class CreditDunningRun(models.Model):
             authors=False,  # the notice carries them
         )
         self._credit_record_levels(notices, plans)
+        # A notice without collector or reference rate waits for them.
         to_validate = notices.filtered(
             lambda notice: notice.level_id.validation_required
+            or notice.send_blocked_reason
         )
         to_validate.write({"state": "to_validate"})
         # Emails are rendered by their own job right after the run.

@@ -73,15 +73,20 @@ class CreditDunningScenario(models.Model):
     interest_policy = fields.Selection(
         selection=[
             ("none", "No interest"),
-            ("statutory", "Statutory rate"),
-            ("contractual", "Contractual rate"),
+            ("statutory", "Statutory: ECB + 10 points (L441-10) in France"),
+            ("contractual", "Contractual rate (terms of sale)"),
         ],
         string="Late Interest",
         required=True,
         default="none",
-        help="Statutory: the rate set by the law of the jurisdiction "
-        "(France B2B: ECB rate + 10 points; consumers: legal rate from the "
-        "formal notice). Contractual: the rate stated in your terms of sale.",
+        help="Statutory: the late-payment penalties set by the law of the "
+        "jurisdiction. France: business customers owe the ECB main "
+        "refinancing rate + 10 points from the day after the due date "
+        "(Code de commerce L441-10), consumers the French legal interest "
+        "rate (taux de l'intérêt légal) from the formal notice; Germany: "
+        "base rate + 9 points (+ 5 with consumers); EU: ECB rate + 8 points. "
+        "Contractual: the rate of your terms of sale (in France at least "
+        "three times the legal interest rate).",
     )
     interest_jurisdiction = fields.Selection(
         selection=[

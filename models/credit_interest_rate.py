@@ -109,17 +109,52 @@ class CreditInterestRate(models.Model):
         return table
 
     @api.model
+    def _missing_rate_message(self, rate_type, period_start):
+        """What an administrator must add: the rate, its half-year and the
+        menu where rates are entered."""
+        labels = dict(self._fields["rate_type"]._description_selection(self.env))
+        return self.env._(
+            "The %(rate)s for %(period)s (from %(date)s) is missing. "
+            "Add it in Accounting > Configuration > Credit & Collections > "
+            "Interest Rates.",
+            rate=labels.get(rate_type, rate_type),
+            period=late_interest.half_year_label(period_start),
+            date=period_start,
+        )
+
+    @api.model
     def _raise_missing_rate(self, error):
         """Turn a :class:`MissingRateError` into a UserError an administrator
         can act on."""
-        labels = dict(self._fields["rate_type"]._description_selection(self.env))
         raise UserError(
-            self.env._(
-                "The %(rate)s for %(period)s (from %(date)s) is missing. "
-                "Add it in Accounting > Configuration > Credit & Collections > "
-                "Interest Rates.",
-                rate=labels.get(error.rate_type, error.rate_type),
-                period=late_interest.half_year_label(error.period_start),
-                date=error.period_start,
-            )
+            self._missing_rate_message(error.rate_type, error.period_start)
         ) from error
+
+    @api.model
+    def _credit_missing_current_rates(self, company, day):
+        """Messages for the reference rates of ``day``'s half-year that the
+        company's active scenarios claim and nobody entered yet: the
+        dashboard shows them from the half-year's first day."""
+        scenarios = self.env["credit.dunning.scenario"].search(
+            [
+                ("company_id", "in", [company.id, False]),
+                ("interest_policy", "!=", "none"),
+            ]
+        )
+        rate_types = set()
+        for scenario in scenarios:
+            for debtor_type in (late_interest.BUSINESS, late_interest.CONSUMER):
+                rate_type, _runs_from = late_interest.reference_rate_type(
+                    scenario.interest_policy,
+                    scenario.interest_jurisdiction,
+                    debtor_type,
+                )
+                if rate_type:
+                    rate_types.add(rate_type)
+        table = self._get_rate_table(company)
+        period = late_interest.half_year_start(day)
+        return [
+            self._missing_rate_message(rate_type, period)
+            for rate_type in sorted(rate_types)
+            if not table.has(rate_type, period)
+        ]

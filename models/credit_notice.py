@@ -3,8 +3,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
+
+from ..tools import late_interest
 
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 
@@ -34,6 +36,10 @@ class CreditNotice(models.Model):
     _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+
+    def _default_user_id(self):
+        """The user creating a notice by hand signs it, unless OdooBot."""
+        return self.env.user.filtered(lambda user: user._credit_is_person())
 
     name = fields.Char(readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -129,7 +135,22 @@ class CreditNotice(models.Model):
         string="Collector",
         index=True,
         readonly=True,
-        default=lambda self: self.env.user,
+        domain="[('share', '=', False), ('id', '!=', 1)]",
+        default=lambda self: self._default_user_id(),
+        help="Signs the letter and makes the calls: the customer's collector, "
+        "else its salesperson, else the company's collections user.",
+    )
+    debtor_type = fields.Selection(
+        [("business", "Business"), ("consumer", "Consumer")],
+        compute="_compute_debtor_type",
+        help="Business customers owe the fixed recovery indemnity and the "
+        "late-payment penalties of the Code de commerce.",
+    )
+    send_blocked_reason = fields.Text(
+        string="Waiting For",
+        compute="_compute_send_blocked_reason",
+        help="Why this notice cannot be sent or printed yet: it waits in To "
+        "Validate until this is fixed.",
     )
 
     _sql_constraints = [
@@ -164,6 +185,40 @@ class CreditNotice(models.Model):
                     notice.currency_id,
                 )
             )
+
+    @api.depends("partner_id.commercial_partner_id")
+    def _compute_debtor_type(self):
+        for notice in self:
+            notice.debtor_type = (
+                notice.partner_id and notice.partner_id._credit_get_debtor_type()
+            )
+
+    @api.depends(
+        "state",
+        "user_id",
+        "level_id",
+        "scenario_id",
+        "date",
+        "partner_id",
+        "line_ids.date_due",
+    )
+    def _compute_send_blocked_reason(self):
+        reasons = self._credit_send_blocked_reasons()
+        for notice in self:
+            notice.send_blocked_reason = "\n".join(reasons.get(notice.id, [])) or False
+
+    @api.constrains("user_id")
+    def _check_user_id(self):
+        for notice in self:
+            if notice.user_id and not notice.user_id._credit_is_person():
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot sign notice %(notice)s: the collector is "
+                        "an active internal user.",
+                        user=notice.user_id.name,
+                        notice=notice.name,
+                    )
+                )
 
     def _compute_access_url(self):
         result = super()._compute_access_url()
@@ -247,6 +302,7 @@ class CreditNotice(models.Model):
         """Validate and send the notices waiting for a controller."""
         if any(notice.state != "to_validate" for notice in self):
             raise UserError(self.env._("Only notices to validate can be validated."))
+        self._credit_check_can_send()
         self._credit_execute()
         return True
 
@@ -259,6 +315,7 @@ class CreditNotice(models.Model):
     def action_retry(self):
         if any(notice.state != "failed" for notice in self):
             raise UserError(self.env._("Only failed notices can be sent again."))
+        self._credit_check_can_send()
         self._credit_execute()
         return True
 
@@ -274,6 +331,121 @@ class CreditNotice(models.Model):
         return self.env.ref(
             "credit_collection.action_report_credit_notice"
         ).report_action(self)
+
+    # ------------------------------------------------------------------
+    # What a notice needs before it goes out
+    # ------------------------------------------------------------------
+
+    def _credit_signer(self):
+        """The notice's collector, else the one its customer has now (the
+        collections user may have been set since the run)."""
+        self.ensure_one()
+        return self.user_id or self.partner_id.with_company(
+            self.company_id
+        )._credit_collector(self.level_id.activity_user_id)
+
+    def _credit_no_signer_message(self):
+        return self.env._(
+            "No collector signs the letter or makes the call: set a collector or "
+            "a salesperson on %(partner)s, or the collections user in "
+            "Accounting > Configuration > Settings > Credit & Collections.",
+            partner=self.partner_id.display_name,
+        )
+
+    def _credit_send_blocked_reasons(self):
+        """{notice id: [reason]} for the open notices that cannot go out: a
+        letter or a call without a person to sign or make it, or a
+        reference rate missing for the interest the scenario claims (the
+        letter would state a wrong amount). Computed for the whole batch."""
+        reasons = defaultdict(list)
+        notices = self.filtered(
+            lambda notice: notice.state in ("draft", "to_validate", "failed")
+        )
+        for notice in notices:
+            level = notice.level_id
+            needs_person = (
+                level.print_letter or level.attach_letter or level.create_activity
+            )
+            if needs_person and not notice._credit_signer():
+                reasons[notice.id].append(notice._credit_no_signer_message())
+        rates = self.env["credit.interest.rate"]
+        for notice, (rate_type, period) in notices._credit_missing_rates().items():
+            reasons[notice.id].append(rates._missing_rate_message(rate_type, period))
+        return reasons
+
+    def _credit_missing_rates(self):
+        """{notice: (rate type, half-year start)}: the first reference rate
+        the notice's letter needs and nobody entered, for the late interest
+        of its invoices up to its date or for the penalty rate its legal
+        mentions state (the rate of the letter's own half-year)."""
+        claiming = self.filtered(
+            lambda notice: notice.scenario_id.interest_policy
+            and notice.scenario_id.interest_policy != "none"
+        )
+        if not claiming:
+            return {}
+        charged = self.env["credit.interest.charge"]._credit_get_previous(
+            claiming.line_ids.move_id
+        )
+        tables = {}
+        missing = {}
+        day = timedelta(days=1)
+        for notice in claiming:
+            scenario = notice.scenario_id
+            debtor_type = notice.partner_id._credit_get_debtor_type()
+            rate_type, runs_from = late_interest.reference_rate_type(
+                scenario.interest_policy, scenario.interest_jurisdiction, debtor_type
+            )
+            if not rate_type:
+                continue
+            # Interest accrues on the days after each start.
+            starts = []
+            if (
+                scenario.interest_policy == "statutory"
+                and debtor_type == late_interest.BUSINESS
+            ):
+                starts.append(notice.date - day)
+            for line in notice.line_ids:
+                move = line.move_id
+                if move.move_type != "out_invoice" or not line.date_due:
+                    continue
+                start = late_interest.interest_start_date(
+                    line.date_due,
+                    runs_from,
+                    move.credit_formal_notice_date,
+                    charged.get(move.id, (False, False))[0],
+                )
+                if start is not None and start < notice.date:
+                    starts.append(start)
+            if not starts:
+                continue
+            company = notice.company_id
+            if company not in tables:
+                tables[company] = self.env["credit.interest.rate"]._get_rate_table(
+                    company
+                )
+            period = tables[company].first_missing(
+                rate_type, min(starts) + day, notice.date
+            )
+            if period:
+                missing[notice] = (rate_type, period)
+        return missing
+
+    def _credit_check_can_send(self):
+        """Stop, changing nothing, when a notice still lacks what it needs;
+        else give the notices without collector the one their customer has
+        now."""
+        reasons = self._credit_send_blocked_reasons()
+        if reasons:
+            raise UserError(
+                "\n".join(
+                    f"{notice.name}: {reason}"
+                    for notice in self
+                    for reason in reasons.get(notice.id, [])
+                )
+            )
+        for notice in self.filtered(lambda notice: not notice.user_id):
+            notice.user_id = notice._credit_signer()
 
     # ------------------------------------------------------------------
     # Sending
@@ -457,8 +629,9 @@ class CreditNotice(models.Model):
 
     def _credit_schedule_call(self):
         level = self.level_id
-        partner = self.partner_id.with_company(self.company_id)
-        user = partner._credit_collector(level.activity_user_id)
+        user = self._credit_signer()
+        if not user:
+            raise UserError(self._credit_no_signer_message())
         self.activity_schedule(
             activity_type_id=level.activity_type_id.id
             or self.env.ref("mail.mail_activity_data_call").id,

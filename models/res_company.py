@@ -20,9 +20,17 @@ class ResCompany(models.Model):
     )
     credit_fallback_user_id = fields.Many2one(
         "res.users",
-        string="Collection Fallback User",
-        domain="[('share', '=', False)]",
-        help="Gets the call tasks of customers without collector or salesperson.",
+        string="Collections User",
+        domain="[('share', '=', False), ('id', '!=', 1)]",
+        help="Signs the letters and makes the calls of customers without "
+        "collector or salesperson. Without one, those notices wait for "
+        "validation.",
+    )
+    credit_share_capital = fields.Monetary(
+        string="Share Capital",
+        currency_field="currency_id",
+        help="Printed with the SIREN and VAT number on the letterhead of "
+        "dunning letters (Code de commerce R123-238).",
     )
     credit_payment_deadline_days = fields.Integer(
         string="Payment Deadline (days)",
@@ -96,6 +104,21 @@ class ResCompany(models.Model):
                         "%(other)s.",
                         company=company.name,
                         other=scenario_company.name,
+                    )
+                )
+
+    @api.constrains("credit_fallback_user_id")
+    def _check_credit_fallback_user_id(self):
+        for company in self:
+            user = company.credit_fallback_user_id
+            if user and not user._credit_is_person():
+                raise ValidationError(
+                    self.env._(
+                        "The collections user of %(company)s signs letters and "
+                        "makes calls: choose an active internal user, not "
+                        "%(user)s.",
+                        company=company.name,
+                        user=user.name,
                     )
                 )
 

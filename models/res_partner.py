@@ -1006,16 +1006,34 @@ class ResPartner(models.Model):
         return invoice_contacts[:1] or self
 
     def _credit_collector(self, fallback_user=None):
-        """Who calls the customer: its collector, else its salesperson, else
-        the given user, else the company's fallback user."""
+        """Who signs the customer's letters and calls it: its collector, else
+        its salesperson, else the given user, else the company's collections
+        user; the first of them who is a person (never OdooBot, the user
+        running the job or a portal user). Empty when none is set: the
+        notices needing a signature or a call then wait for validation."""
         self.ensure_one()
-        return (
-            self.credit_collector_id
-            or self.user_id
-            or fallback_user
-            or self.env.company.credit_fallback_user_id
-            or self.env.user
+        candidates = (
+            self.credit_collector_id,
+            self.user_id,
+            fallback_user or self.env["res.users"],
+            self.env.company.credit_fallback_user_id,
         )
+        return next(
+            (user for user in candidates if user._credit_is_person()),
+            self.env["res.users"],
+        )
+
+    def _credit_customer_number(self):
+        """The customer number printed on letters: the customer's reference,
+        else a code given to it from the ``credit.customer.ref`` sequence and
+        kept as its reference (never the database id)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if not partner.ref:
+            partner.sudo().ref = (
+                self.env["ir.sequence"].sudo().next_by_code("credit.customer.ref")
+            )
+        return partner.ref
 
     def _credit_reset_level_if_nothing_due(self):
         """Customers of the current company with nothing overdue go back to no

@@ -4,7 +4,6 @@ import re
 from markupsafe import Markup, escape
 
 from odoo import api, models
-from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date, formatLang, str2bool
 
 from odoo.addons.credit_collection.tools import late_interest
@@ -55,6 +54,7 @@ class ReportCreditNotice(models.AbstractModel):
         company = notice.company_id
         currency = notice.currency_id
         values = self._letter_amounts(notice)
+        siren = self._company_siren(company)
         values.update(
             lang=lang,
             letter_type=notice.level_id.letter_type or "first",
@@ -64,9 +64,15 @@ class ReportCreditNotice(models.AbstractModel):
             is_business=notice.partner_id._credit_get_debtor_type() == "business",
             bank=self._letter_bank_account(company),
             payment_reference=notice.name,
-            customer_reference=notice.partner_id.commercial_partner_id.ref
-            or str(notice.partner_id.commercial_partner_id.id),
-            siren=self._company_siren(company),
+            place_date=self._letter_place_date(notice),
+            customer_reference=notice.partner_id._credit_customer_number(),
+            siren=siren,
+            siren_text=re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
+            share_capital=company.credit_share_capital
+            and format_amount(
+                self.env, company.credit_share_capital, company.currency_id
+            ),
+            show_company_country=company.country_id != notice.contact_id.country_id,
             pay_url=False,
             pay_qr=False,
             transfer_qr=False,
@@ -90,33 +96,30 @@ class ReportCreditNotice(models.AbstractModel):
     @api.model
     def _letter_amounts(self, notice):
         """Rows of the invoice table and totals, in the notice's currency.
-        Interest and indemnities already invoiced are left out; a missing
-        reference rate gives a note instead of an error."""
+        Interest and indemnity only when the scenario claims them, and their
+        columns only when they are not zero; what was already invoiced is
+        left out. A missing reference rate stops the letter (a UserError
+        naming the half-year): it never states a wrong amount."""
         company = notice.company_id
         currency = notice.currency_id
         scenario = notice.scenario_id
         lines = notice.line_ids
         moves = lines.move_id
-        show_interest = bool(scenario) and scenario.interest_policy != "none"
-        show_indemnity = bool(scenario) and scenario.apply_recovery_indemnity
+        claims_interest = bool(scenario) and scenario.interest_policy != "none"
+        claims_indemnity = bool(scenario) and scenario.apply_recovery_indemnity
         interests, indemnities, previous = {}, {}, {}
-        interest_error = False
-        if show_interest or show_indemnity:
+        if claims_interest or claims_indemnity:
             previous = self.env["credit.interest.charge"]._credit_get_previous(moves)
-        if show_interest:
+        if claims_interest:
             charged_until = {
                 move_id: date_to
                 for move_id, (date_to, _) in previous.items()
                 if date_to
             }
-            try:
-                interests = moves._credit_late_interest(
-                    notice.date, scenario=scenario, charged_until=charged_until
-                )
-            except UserError as error:
-                interest_error = error.args[0]
-                show_interest = False  # a note replaces the column
-        if show_indemnity:
+            interests = moves._credit_late_interest(
+                notice.date, scenario=scenario, charged_until=charged_until
+            )
+        if claims_indemnity:
             indemnities = moves._credit_recovery_indemnity(
                 scenario, as_of_date=notice.date
             )
@@ -149,9 +152,10 @@ class ReportCreditNotice(models.AbstractModel):
         total_indemnity = currency.round(sum(row["indemnity"] for row in rows))
         return {
             "rows": rows,
-            "show_interest": show_interest,
-            "show_indemnity": show_indemnity,
-            "interest_error": interest_error,
+            "claims_interest": claims_interest,
+            "claims_indemnity": claims_indemnity,
+            "show_interest": not currency.is_zero(total_interest),
+            "show_indemnity": not currency.is_zero(total_indemnity),
             "total_amount": currency.round(sum(row["amount_total"] for row in rows)),
             "total_residual": total_residual,
             "total_interest": total_interest,
@@ -164,36 +168,54 @@ class ReportCreditNotice(models.AbstractModel):
 
     @api.model
     def _legal_mention_values(self, notice):
-        """Late-payment penalty rate and fixed indemnity that business
-        letters must state (Code de commerce L441-10, D441-5)."""
+        """What the legal mentions of a business letter state, only for what
+        its scenario claims: the late-payment penalty rate of the letter's
+        half-year (Code de commerce L441-10) and the fixed recovery
+        indemnity (D441-5)."""
         scenario = notice.scenario_id
         company = notice.company_id
-        jurisdiction = scenario.interest_jurisdiction if scenario else "FR"
-        indemnity_currency = (
-            scenario.recovery_indemnity_currency_id
-            if scenario
-            else self.env.ref("base.EUR", raise_if_not_found=False)
-        ) or company.currency_id
-        indemnity = scenario.recovery_indemnity_amount if scenario else 40.0
+        jurisdiction = scenario.interest_jurisdiction or "FR"
         policy = late_interest.STATUTORY_POLICIES.get((jurisdiction, "business"))
         rate = None
-        if scenario and scenario.interest_policy == "contractual":
+        if scenario.interest_policy == "contractual":
             rate = scenario.interest_contractual_rate
-        elif policy:
+        elif scenario.interest_policy == "statutory" and policy:
             table = self.env["credit.interest.rate"]._get_rate_table(company)
-            base = table.latest(policy.rate_type, notice.date)
-            if base is not None:
-                rate = float(base + policy.margin)
+            try:
+                rate = float(table.get(policy.rate_type, notice.date) + policy.margin)
+            except late_interest.MissingRateError as error:
+                self.env["credit.interest.rate"]._raise_missing_rate(error)
+        indemnity_currency = (
+            scenario.recovery_indemnity_currency_id or company.currency_id
+        )
+        first_half = notice.date.month <= 6
         return {
             "jurisdiction": jurisdiction,
-            "contractual_rate": bool(scenario)
-            and scenario.interest_policy == "contractual",
+            "contractual_rate": scenario.interest_policy == "contractual",
             "penalty_rate": rate is not None
             and formatLang(self.env, rate, digits=2) + " %",
+            "rate_period": (
+                self.env._("first half of %(year)s", year=notice.date.year)
+                if first_half
+                else self.env._("second half of %(year)s", year=notice.date.year)
+            ),
             "penalty_margin": policy and f"{policy.margin.normalize():f}",
             "legal_basis": policy.legal_basis if policy else "",
-            "indemnity_text": format_amount(self.env, indemnity, indemnity_currency),
+            "indemnity_text": format_amount(
+                self.env, scenario.recovery_indemnity_amount, indemnity_currency
+            ),
         }
+
+    @api.model
+    def _letter_place_date(self, notice):
+        """The place and date line of the letter, in its language."""
+        date = format_date(self.env, notice.date, date_format="long")
+        if notice.date.day == 1 and (self.env.lang or "").startswith("fr"):
+            date = "1er" + date[1:]  # le 1er décembre
+        city = notice.company_id.city
+        if not city:
+            return date
+        return self.env._("%(city)s, %(date)s", city=city, date=date)
 
     @api.model
     def _letter_bank_account(self, company):

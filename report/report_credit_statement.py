@@ -120,6 +120,7 @@ class ReportCreditStatement(models.AbstractModel):
                 ),
                 "payments": payments,
                 "total_paid": currency.round(sum(p["amount"] for p in payments)),
+                "customer_number": partner._credit_customer_number(),
                 "lang": partner.lang or self.env.lang or "en_US",
             }
         return statements

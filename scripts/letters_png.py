@@ -5,7 +5,9 @@ PNG (pdftoppm), into docs/.
 Run inside ``odoo shell`` on a database with the addon and its demo data:
     python3 -m odoo shell -d DB --http-port=PORT < scripts/letters_png.py
 It starts Odoo's HTTP server in the shell so that wkhtmltopdf gets the
-report style sheets, and rolls back everything it created.
+report style sheets, and rolls back everything it created (but the French
+texts of i18n/fragments, loaded where missing). With
+``CC_LETTERS_PDF_DIR`` set, the PDFs are kept in that folder too.
 """
 
 import os
@@ -16,12 +18,15 @@ import tempfile
 import odoo
 from odoo.service import server
 
+from odoo.addons.credit_collection.tests.common import load_french_fragments
+
 env = globals()["env"]  # given by odoo shell
 DOCS = os.path.join(
     os.path.dirname(odoo.modules.get_module_path("credit_collection")),
     "credit_collection",
     "docs",
 )
+load_french_fragments(env)  # French texts not merged into i18n/fr.po yet
 port = odoo.tools.config["http_port"]
 http = server.ThreadedServer(odoo.http.root)
 http.http_spawn()
@@ -36,9 +41,6 @@ env = env(
     )
 )
 scenario = env.ref("credit_collection.scenario_standard_b2b")
-scenario.write({"interest_policy": "statutory", "apply_recovery_indemnity": True})
-if not company.external_report_layout_id:
-    company.external_report_layout_id = env.ref("web.external_layout_standard")
 
 
 def make_notice(partner_xmlid, level_xmlid, **values):
@@ -64,7 +66,7 @@ def make_notice(partner_xmlid, level_xmlid, **values):
             "scenario_id": scenario.id,
             "level_id": level.id,
             "date": today,
-            "user_id": env.ref("credit_collection.user_credit_controller_demo").id,
+            "user_id": partner.with_company(company)._credit_collector().id,
             "line_ids": [
                 odoo.fields.Command.create(
                     {
@@ -104,9 +106,15 @@ try:
         pdf, _type = env["ir.actions.report"]._render_qweb_pdf(
             "credit_collection.action_report_credit_notice", notice.ids
         )
+        sys.stdout.write(f"{name}.pdf: {len(pdf) // 1024} KB\n")
         with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
             tmp.write(pdf)
             tmp.flush()
+            if os.environ.get("CC_LETTERS_PDF_DIR"):
+                with open(
+                    os.path.join(os.environ["CC_LETTERS_PDF_DIR"], f"{name}.pdf"), "wb"
+                ) as kept:
+                    kept.write(pdf)
             subprocess.run(
                 [
                     "pdftoppm",
@@ -128,6 +136,5 @@ finally:
     for notice in letters.values():
         notice.line_ids.unlink()
         notice.unlink()
-    scenario.write({"interest_policy": "none", "apply_recovery_indemnity": False})
     env["ir.config_parameter"].set_param("report.url", previous_url or False)
     env.cr.commit()

@@ -1,16 +1,19 @@
+import base64
 import io
+import subprocess
+import tempfile
 
 from freezegun import freeze_time
 from lxml import html as lxml_html
 from markupsafe import escape
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
-from odoo.tools.misc import file_path
+from odoo.tools.misc import file_open
 from odoo.tools.pdf import PdfFileReader
-from odoo.tools.translate import TranslationImporter
 
-from .common import REPORT_LOGGERS, CreditCollectionCommon
+from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
 
 REPORT = "credit_collection.action_report_credit_notice"
 
@@ -22,10 +25,36 @@ def plain_text(html):
 
 def pdf_pages(content):
     """The drawing of each page of a PDF: a merged PDF keeps the pages of
-    its parts as they are. (The report fonts are embedded without a text
-    map, so the text itself is checked on the HTML rendering.)"""
+    its parts as they are."""
     reader = PdfFileReader(io.BytesIO(content), strict=False)
     return [page.get_contents().get_data() for page in reader.pages]
+
+
+def poppler(command, content, *args):
+    """The output of a poppler tool (pdffonts, pdftotext) on a PDF."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf_file:
+        pdf_file.write(content)
+        pdf_file.flush()
+        return subprocess.run(
+            [command, *args, pdf_file.name, *(["-"] if command == "pdftotext" else [])],
+            capture_output=True,
+            check=True,
+            encoding="utf-8",
+        ).stdout
+
+
+def pdf_words(content, page=1):
+    """[(word, x, y)] on a page of a PDF, x and y of the word's top left
+    corner in mm from the page's top left corner."""
+    html = poppler("pdftotext", content, "-bbox", "-f", str(page), "-l", str(page))
+    return [
+        (
+            word.text_content(),
+            float(word.get("xmin")) * 25.4 / 72,
+            float(word.get("ymin")) * 25.4 / 72,
+        )
+        for word in lxml_html.fromstring(html.encode()).iter("word")
+    ]
 
 
 @tagged("post_install", "-at_install")
@@ -86,17 +115,6 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         self.assertEqual(len(notice), 1)
         return invoice, notice
 
-    def _load_french_fragment(self):
-        """This feature's French texts, from its fragment until they are
-        merged into i18n/fr.po (then the module's own loading has them)."""
-        try:
-            path = file_path("credit_collection/i18n/fragments/letters.fr.po")
-        except FileNotFoundError:
-            return
-        importer = TranslationImporter(self.env.cr, verbose=False)
-        importer.load_file(path, "fr_FR")
-        importer.save(overwrite=False)
-
     def letter(self, notice):
         return self.env[
             "report.credit_collection.report_credit_notice"
@@ -139,18 +157,33 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         _invoice, notice = self.notice_at(self.customer, 800, "2026-03-09")
         text = self.render_text(notice)
         self.assertIn("article L441-10 of the French Commercial Code", text)
-        self.assertIn("per invoice (article D441-5)", text)
-        self.assertIn("SIREN 987654167", text)
+        self.assertIn("(articles L441-10 and D441-5 of the French Commercial", text)
+        self.assertIn("SIREN 987 654 167", text)
         self.assertIn("VAT FR28987654167", text)
         # the penalty rate: the ECB rate of the half-year plus 10 points
-        self.assertRegex(text, r"that is \d+\.\d\d % a year")
+        self.assertIn("that is 12.15 % a year for the first half of 2026", text)
+
+    def test_customer_number_is_the_customers_reference(self):
+        self.customer.ref = "CLI-042"
+        _invoice, notice = self.notice_at(self.customer, 800, "2026-03-09")
+        self.assertIn("Customer number: CLI-042", self.render_text(notice))
+        # without a reference, a code of the sequence, kept: never the id
+        other = self._customer("Martin Transports")
+        _invoice, notice = self.notice_at(other, 500, "2026-03-09")
+        number = self.letter(notice)["customer_reference"]
+        self.assertRegex(number, r"^C\d{5}$")
+        self.assertEqual(other.ref, number)
+        self.assertNotEqual(number, str(other.id))
+        self.assertEqual(self.letter(notice)["customer_reference"], number)
+        self.assertIn(f"Customer number: {number}", self.render_text(notice))
 
     def test_consumer_letters_have_no_business_mentions(self):
         consumer = self._customer("Julien Moreau", is_company=False)
         _invoice, notice = self.notice_at(consumer, 800, "2026-03-09")
         text = self.render_text(notice)
         self.assertNotIn("L441-10", text)
-        self.assertNotIn("SIREN", text)
+        self.assertNotIn("indemnity for recovery costs", text)
+        self.assertNotIn("penalties", text)
         letter = self.letter(notice)
         self.assertFalse(letter["is_business"])
         # no indemnity for consumers, no interest before a formal notice
@@ -170,9 +203,9 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
             "Registered letter with acknowledgement of receipt No. 1A 123 456 7890 1",
             text,
         )
-        self.assertIn("04/14/2026 at the latest", text)
+        self.assertIn("at the latest by 04/14/2026.", text)
         self.assertIn("article 1344 of the French Civil Code", text)
-        self.assertIn("Civil Code, articles 1231-6 and 1344", text)
+        self.assertIn("Civil Code, article 1344", text)
         self.assertIn("Commercial Code, articles L441-10 and D441-5", text)
         self.assertIn(invoice.name, text)
         letter = self.letter(notice)
@@ -210,24 +243,20 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         self.assertIn("Final notice before legal action", text)
         self.assertIn("handed over for legal proceedings", text)
 
-    def test_missing_reference_rate_gives_a_note_not_an_error(self):
+    def test_missing_reference_rate_stops_the_letter(self):
         # Interest of July 2026 needs the ECB rate of 2026-H2, not loaded.
-        invoice = self.make_invoice(self.customer, 1000, "2026-06-01")
+        self.make_invoice(self.customer, 1000, "2026-06-01")
         notice = self.run_dunning("2026-06-08")
         notice.date = "2026-07-20"
-        letter = self.letter(notice)
-        self.assertTrue(letter["interest_error"])
-        self.assertEqual(letter["total_interest"], 0)
-        text = self.render_text(notice)
-        self.assertIn("not included in this total", text)
-        self.assertIn(invoice.name, text)
+        with self.assertRaisesRegex(UserError, "H2 2026.*Interest Rates"):
+            self.letter(notice)
 
     def test_french_customer_gets_a_french_letter(self):
         self.scenario.write(
             {"interest_policy": "none", "apply_recovery_indemnity": False}
         )
         self.env["res.lang"]._activate_lang("fr_FR")
-        self._load_french_fragment()
+        load_french_fragments(self.env)
         french = self._customer("Boulangeries Martin", lang="fr_FR")
         french.child_ids.lang = "fr_FR"
         _invoice, notice = self.notice_at(french, 1250, "2026-03-09")
@@ -396,3 +425,48 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
             self.assertEqual(notice.letter_attachment_id.res_id, notice.id)
             self.assertTrue(pdf_pages(notice.letter_attachment_id.raw))
         self.assertNotEqual(*notices.letter_attachment_id.mapped("checksum"))
+
+    def test_letter_pdf_is_text_with_fonts_and_small(self):
+        self.company.partner_id.image_1920 = base64.b64encode(
+            file_open(
+                "credit_collection/static/img/clairval_logo_demo.png", "rb"
+            ).read()
+        )
+        invoice, notice = self.notice_at(self.customer, 1250, "2026-03-09")
+        content = self.render_pdf(notice.with_context(report_pdf_no_attachment=True))
+        fonts = poppler("pdffonts", content).splitlines()[2:]
+        self.assertTrue(fonts, "the text is drawn as shapes: no font in the PDF")
+        self.assertLess(len(content), 300 * 1024)
+        text = " ".join(poppler("pdftotext", content).split())
+        self.assertIn(invoice.name, text)
+        self.assertIn(f"Our reference: {notice.name}", text)
+        self.assertIn("SIREN 987 654 167", text)
+        # First page: the letterhead at the top left, the customer's address
+        # in the window of a French DL envelope (110 mm from the left, 45 mm
+        # from the top).
+        words = pdf_words(content)
+        # the first word of the address block: "Dupont Industries, Accounts..."
+        x, y = min(
+            ((x, y) for word, x, y in words if word == "Dupont" and x > 90),
+            key=lambda position: position[1],
+        )
+        self.assertAlmostEqual(x, 110, delta=3)
+        self.assertAlmostEqual(y, 45, delta=3)
+        [(x, y)] = [(x, y) for word, x, y in words if word == "SIREN"]
+        self.assertLess(x, 100)
+        self.assertLess(y, 60)
+
+    def test_signature_never_alone_on_the_last_page(self):
+        invoices = [
+            self.make_invoice(self.customer, 100 + day, f"2026-03-{day:02d}")
+            for day in range(1, 25)
+        ]
+        notice = self.run_dunning("2026-03-31")
+        self.assertEqual(len(notice.line_ids), len(invoices))
+        content = self.render_pdf(notice.with_context(report_pdf_no_attachment=True))
+        pages = len(pdf_pages(content))
+        self.assertGreater(pages, 1)
+        last = poppler("pdftotext", content, "-f", str(pages), "-l", str(pages))
+        for text in ("Total to pay", "How to pay", "Yours faithfully"):
+            self.assertIn(text, last)
+        self.assertIn(self.collector.name, last)

@@ -216,6 +216,20 @@ class RateTable:
         except KeyError:
             raise MissingRateError(rate_type, period_start) from None
 
+    def has(self, rate_type, day):
+        """Whether the rate of the half-year that contains ``day`` is known."""
+        return half_year_start(day) in self._rates.get(rate_type, {})
+
+    def first_missing(self, rate_type, start, end):
+        """Start of the first half-year without a ``rate_type`` rate among
+        those holding a day of ``start``..``end`` (both included), or None."""
+        day = half_year_start(start)
+        while day <= end:
+            if not self.has(rate_type, day):
+                return day
+            day = next_half_year_start(day)
+        return None
+
     def latest(self, rate_type, day):
         """The most recent rate on or before ``day`` (None when none)."""
         known = [d for d in self._rates.get(rate_type, {}) if d <= day]
@@ -335,6 +349,19 @@ def get_statutory_policy(jurisdiction, debtor_type):
         raise UnsupportedPolicyError(
             f"No statutory late interest for {debtor_type} debtors in {jurisdiction}"
         ) from None
+
+
+def reference_rate_type(policy, jurisdiction, debtor_type):
+    """The reference rate an interest policy reads, with the day it runs
+    from: ``(rate_type, runs_from)``, ``(None, None)`` when it reads none
+    (a contractual rate outside French B2B, no statutory interest)."""
+    if policy == "statutory":
+        statutory = STATUTORY_POLICIES.get((jurisdiction, debtor_type))
+        if statutory:
+            return statutory.rate_type, statutory.runs_from
+    elif policy == "contractual" and jurisdiction == "FR" and debtor_type == BUSINESS:
+        return RATE_FR_LEGAL_OTHER, FROM_DUE_DATE  # the 3x legal rate floor
+    return None, None
 
 
 def interest_start_date(due_date, runs_from, notice_date=None, charged_until=None):
