@@ -65,6 +65,21 @@ class ReportCreditStatement(models.AbstractModel):
             ],
             order="date desc, id desc",
         )
+        # Invoices in an active payment plan are owed by its schedule, not
+        # by their own due dates: the statement shows the schedule and asks
+        # for its installments due, not for the whole sum.
+        plans = (
+            self.env["credit.payment.plan"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", commercial.ids),
+                    ("state", "=", "active"),
+                ]
+            )
+        )
+        plan_by_move = {move.id: plan for plan in plans for move in plan.move_ids}
         open_by_partner = defaultdict(list)
         for line in open_lines:
             open_by_partner[line.partner_id.commercial_partner_id.id].append(line)
@@ -78,10 +93,14 @@ class ReportCreditStatement(models.AbstractModel):
             key = partner.commercial_partner_id.id
             items = []
             aging = dict.fromkeys((bucket[0] for bucket in AGING_BUCKETS), 0.0)
+            overdue_outside_plans = 0.0
             for line in open_by_partner[key]:
                 due = line.date_maturity or line.date
                 days_overdue = (date - due).days
                 aging[self._aging_bucket(days_overdue)] += line.amount_residual
+                plan = plan_by_move.get(line.move_id.id)
+                if days_overdue > 0 and not plan:
+                    overdue_outside_plans += line.amount_residual
                 items.append(
                     {
                         "line": line,
@@ -91,8 +110,13 @@ class ReportCreditStatement(models.AbstractModel):
                         "days_overdue": max(days_overdue, 0),
                         "amount": line.balance,
                         "residual": line.amount_residual,
+                        "plan": plan,
                     }
                 )
+            partner_plans = plans.filtered(lambda plan, k=key: plan.partner_id.id == k)
+            installments_due = partner_plans.installment_ids.filtered(
+                lambda inst: inst.state in ("open", "late") and inst.date_due <= date
+            )
             aging = {bucket: currency.round(amount) for bucket, amount in aging.items()}
             payments = [
                 {
@@ -117,6 +141,13 @@ class ReportCreditStatement(models.AbstractModel):
                         for bucket, amount in aging.items()
                         if bucket != "not_due"
                     )
+                ),
+                "plans": partner_plans,
+                # What the customer must pay now: overdue invoices outside
+                # any plan, and the installments of its plans due by now.
+                "amount_due_now": currency.round(
+                    overdue_outside_plans
+                    + sum(installments_due.mapped("amount_residual"))
                 ),
                 "payments": payments,
                 "total_paid": currency.round(sum(p["amount"] for p in payments)),

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from freezegun import freeze_time
@@ -206,6 +207,35 @@ class TestPaymentPlan(CreditCollectionCommon):
         self.assertEqual(plan.state, "broken")
         with self.assertRaises(ValidationError):
             self.company.credit_plan_grace_days = -1
+
+    def test_statement_shows_the_plan_and_asks_its_installments_due(self):
+        invoice = self.make_invoice(self.customer, 1200, "2026-03-02")
+        self.make_invoice(self.customer, 100, "2026-03-20")  # outside the plan
+        with freeze_time("2026-03-10"):
+            plan = self.plan(invoice, count=3, first="2026-04-01")
+            plan.action_activate()
+        Statement = self.env["report.credit_collection.report_credit_statement"]
+        values = Statement._statement_values(self.customer, self.company, "2026-04-15")[
+            self.customer.id
+        ]
+        # First installment (400) due, plus the invoice outside the plan.
+        self.assertEqual(values["amount_due_now"], 500.0)
+        self.assertEqual(values["total_overdue"], 1300.0)
+        self.assertEqual(values["plans"], plan)
+        planned = [item for item in values["items"] if item["plan"]]
+        self.assertEqual([item["move"] for item in planned], [invoice])
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "credit_collection.action_report_credit_statement",
+                self.customer.ids,
+                data={"date": "2026-04-15"},
+            )[0]
+            .decode()
+        )
+        self.assertRegex(html, rf"Payment plan\s+<span>{re.escape(plan.name)}</span>")
+        self.assertIn("o_credit_statement_plan", html)
+        self.assertRegex(html, r"amount due of <strong[^>]*>[^<]*<span[^>]*>500\.00")
 
     def test_cancel_restores_everything(self):
         invoice = self.make_invoice(self.customer, 1200, "2026-03-02")
