@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 from odoo import api, models
 from odoo.tools import format_amount, format_date, formatLang, str2bool
 
-from odoo.addons.credit_collection.tools import late_interest
+from odoo.addons.credit_collection.tools import amount_words, late_interest
 
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
@@ -58,9 +58,10 @@ class ReportCreditNotice(models.AbstractModel):
         values.update(
             lang=lang,
             letter_type=notice.level_id.letter_type or "first",
-            amount_in_words=currency.with_context(lang=lang).amount_to_text(
-                values["total_due"]
-            ),
+            amount_in_words=amount_words.amount_in_words(
+                values["total_due"], currency.name, lang
+            )
+            or currency.with_context(lang=lang).amount_to_text(values["total_due"]),
             is_business=notice.partner_id._credit_get_debtor_type() == "business",
             bank=self._letter_bank_account(company),
             payment_reference=notice.name,

@@ -13,6 +13,8 @@ from odoo.tools import mute_logger
 from odoo.tools.misc import file_open
 from odoo.tools.pdf import PdfFileReader
 
+from odoo.addons.credit_collection.tools.amount_words import amount_in_words
+
 from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
 
 REPORT = "credit_collection.action_report_credit_notice"
@@ -147,7 +149,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
             1250 + letter["total_interest"] + letter["total_indemnity"],
         )
         self.assertIn(
-            notice.currency_id.amount_to_text(letter["total_due"]),
+            amount_in_words(letter["total_due"], notice.currency_id.name, "en_US"),
             text,
         )
         self.assertIn("Late interest", text)
@@ -265,18 +267,19 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         text = plain_text(html)
         letter = self.letter(notice)
         self.assertEqual(letter["lang"], "fr_FR")
-        words = notice.currency_id.with_context(lang="fr_FR").amount_to_text(
-            letter["total_due"]
-        )
-        self.assertTrue(words.startswith("Mille Deux Cent Cinquante"), words)
-        self.assertIn(words, text)
+        # French words for the amount, nothing English in between.
+        self.assertEqual(letter["total_due"], 1250.0)
+        self.assertIn("Mille deux cent cinquante dollars", text)
+        self.assertNotIn(" and ", text)
         self.assertIn("Relance de paiement", text)
         self.assertIn("Madame, Monsieur,", text)
         self.assertIn("02/03/2026", text)  # French dates
         self.assertIn("9 mars 2026", text)
         # ...while an English customer's letter of the same day is in English
         _invoice, english = self.notice_at(self.customer, 1250, "2026-03-09")
-        self.assertIn("One Thousand, Two Hundred And Fifty", self.render_text(english))
+        self.assertIn(
+            "One thousand, two hundred and fifty dollars", self.render_text(english)
+        )
 
     def test_level_text_placeholders_are_filled_and_escaped(self):
         self.level_first.letter_body = (
