@@ -3,7 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
+from odoo.addons.credit_collection.tools import (
+    late_interest,
+    overdue,
+    recovery_indemnity,
+)
 
 SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
 
@@ -294,6 +298,40 @@ class AccountMove(models.Model):
         False when none was sent."""
         self.ensure_one()
         return self.credit_formal_notice_date
+
+    def _credit_days_overdue(self, on_date):
+        """{move id: days overdue on ``on_date``}, counted from the first
+        unpaid due date of each invoice (its open receivable installments)
+        as the dunning engine counts them for its notices: one read for all
+        the invoices."""
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("move_id", "in", self.ids),
+                    ("account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                ],
+                ["move_id", "date_maturity"],
+            )
+        )
+        first_due = {}
+        for line in lines:
+            due = line.date_maturity
+            if due and (
+                line.move_id.id not in first_due or due < first_due[line.move_id.id]
+            ):
+                first_due[line.move_id.id] = due
+        return {
+            move.id: overdue.days_overdue(
+                first_due.get(move.id) or move.invoice_date_due or move.invoice_date,
+                on_date,
+            )
+            for move in self
+            if first_due.get(move.id) or move.invoice_date_due or move.invoice_date
+        }
 
     def _credit_receivable_lines(self):
         return self.line_ids.filtered(
