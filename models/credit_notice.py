@@ -146,6 +146,7 @@ class CreditNotice(models.Model):
         "trail its letter lists.",
     )
     previous_reminder_count = fields.Integer(
+        string="Earlier Reminders",
         compute="_compute_previous_notices",
         help="Reminders sent before this one for its invoices (courtesy "
         "reminders before the due date not counted): a letter says 'despite "
