@@ -94,7 +94,8 @@ class CreditDunningLevel(models.Model):
     escalation_stage = fields.Selection(
         [("agency", "Collection agency"), ("legal", "Legal action")],
         string="Escalate To",
-        help="Moves the customer to this collection stage.",
+        help="Moves the customer to this collection stage. The engine lists "
+        "only invoices that had a formal notice sent, and waits while none had.",
     )
     letter_body = fields.Html(
         translate=True,
