@@ -318,20 +318,17 @@ class AccountMove(models.Model):
             )
         )
         first_due = {}
-        for line in lines:
-            due = line.date_maturity
-            if due and (
-                line.move_id.id not in first_due or due < first_due[line.move_id.id]
-            ):
-                first_due[line.move_id.id] = due
-        return {
-            move.id: overdue.days_overdue(
-                first_due.get(move.id) or move.invoice_date_due or move.invoice_date,
-                on_date,
+        for line in lines.filtered("date_maturity"):
+            move_id = line.move_id.id
+            first_due[move_id] = min(
+                line.date_maturity, first_due.get(move_id, line.date_maturity)
             )
-            for move in self
-            if first_due.get(move.id) or move.invoice_date_due or move.invoice_date
-        }
+        days = {}
+        for move in self:
+            due = first_due.get(move.id) or move.invoice_date_due or move.invoice_date
+            if due:
+                days[move.id] = overdue.days_overdue(due, on_date)
+        return days
 
     def _credit_receivable_lines(self):
         return self.line_ids.filtered(

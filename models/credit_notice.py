@@ -15,10 +15,11 @@ def notice_totals(lines, fee_amount, currency):
     the engine's set-based insert so that both always agree. Amounts are in
     the notice's currency; the worklist priority in company currency, so
     that notices in several currencies sort together."""
-    amount_residual = currency.round(sum(line[0] for line in lines))
-    amount_overdue = currency.round(sum(line[0] for line in lines if line[1] > 0))
-    overdue_company = sum(line[2] for line in lines if line[1] > 0)
-    max_days_overdue = max((line[1] for line in lines), default=0)
+    amount_residual = currency.round(sum(amount for amount, _days, _co in lines))
+    overdue = [(amount, company) for amount, days, company in lines if days > 0]
+    amount_overdue = currency.round(sum(amount for amount, _company in overdue))
+    overdue_company = sum(company for _amount, company in overdue)
+    max_days_overdue = max((days for _amount, days, _co in lines), default=0)
     return {
         "amount_residual": amount_residual,
         "amount_overdue": amount_overdue,
