@@ -40,6 +40,7 @@
         "views/credit_dunning_run_views.xml",
         "wizards/credit_notice_reschedule_views.xml",
         "wizards/credit_dispute_wizard_views.xml",
+        "wizards/credit_notice_escalate_views.xml",
         "views/account_move_views.xml",
         "views/credit_risk_grade_views.xml",
         "views/sale_order_views.xml",

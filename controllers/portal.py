@@ -75,16 +75,13 @@ class CreditCollectionPortal(CustomerPortal):
         """{currency: {'overdue': amount, 'upcoming': amount}}, rounded with
         each currency."""
         today = fields.Date.context_today(invoices)
+        days = invoices._credit_days_overdue(today)
         totals = {}
         for invoice in invoices:
             amounts = totals.setdefault(
                 invoice.currency_id, {"overdue": 0.0, "upcoming": 0.0}
             )
-            key = (
-                "overdue"
-                if invoice.invoice_date_due and invoice.invoice_date_due < today
-                else "upcoming"
-            )
+            key = "overdue" if days.get(invoice.id, 0) > 0 else "upcoming"
             amounts[key] += invoice.amount_residual
         for currency, amounts in totals.items():
             for key in amounts:
@@ -115,6 +112,7 @@ class CreditCollectionPortal(CustomerPortal):
         customer in the forms."""
         today = fields.Date.context_today(request.env.user)
         invoices = self._credit_open_invoices(partner, company)
+        days = invoices._credit_days_overdue(today)
         disputed = (
             request.env["credit.dispute"]
             .sudo()
@@ -133,12 +131,9 @@ class CreditCollectionPortal(CustomerPortal):
             "credit_notice": notice,
             "credit_access_token": notice.access_token if notice else None,
             "credit_invoices": invoices,
-            "credit_overdue": invoices.filtered(
-                lambda m: m.invoice_date_due and m.invoice_date_due < today
-            ),
-            "credit_upcoming": invoices.filtered(
-                lambda m: not m.invoice_date_due or m.invoice_date_due >= today
-            ),
+            "credit_days_overdue": days,
+            "credit_overdue": invoices.filtered(lambda m: days.get(m.id, 0) > 0),
+            "credit_upcoming": invoices.filtered(lambda m: days.get(m.id, 0) <= 0),
             "credit_disputed": disputed,
             "credit_totals": self._credit_totals(invoices),
             "credit_today": today,

@@ -3,7 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
+from odoo.addons.credit_collection.tools import (
+    late_interest,
+    overdue,
+    recovery_indemnity,
+)
 
 SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
 
@@ -306,6 +310,37 @@ class AccountMove(models.Model):
         False when none was sent."""
         self.ensure_one()
         return self.credit_formal_notice_date
+
+    def _credit_days_overdue(self, on_date):
+        """{move id: days overdue on ``on_date``}, counted from the first
+        unpaid due date of each invoice (its open receivable installments)
+        as the dunning engine counts them for its notices: one read for all
+        the invoices."""
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("move_id", "in", self.ids),
+                    ("account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                ],
+                ["move_id", "date_maturity"],
+            )
+        )
+        first_due = {}
+        for line in lines.filtered("date_maturity"):
+            move_id = line.move_id.id
+            first_due[move_id] = min(
+                line.date_maturity, first_due.get(move_id, line.date_maturity)
+            )
+        days = {}
+        for move in self:
+            due = first_due.get(move.id) or move.invoice_date_due or move.invoice_date
+            if due:
+                days[move.id] = overdue.days_overdue(due, on_date)
+        return days
 
     def _credit_receivable_lines(self):
         return self.line_ids.filtered(

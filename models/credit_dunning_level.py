@@ -24,6 +24,13 @@ class CreditDunningLevel(models.Model):
         help="Days after the due date at which this level is reached; "
         "a negative number sends it before the due date.",
     )
+    min_days_after_previous = fields.Integer(
+        string="Minimum Days after the Previous Step",
+        default=7,
+        help="The engine reaches this level only when the previous step was sent "
+        "to the customer (or for the invoice) at least this many days before: "
+        "a backlog climbs the scenario one step at a time.",
+    )
     validation_required = fields.Boolean(
         help="Notices of this level wait for a credit controller's validation "
         "instead of going out by themselves.",
@@ -87,7 +94,8 @@ class CreditDunningLevel(models.Model):
     escalation_stage = fields.Selection(
         [("agency", "Collection agency"), ("legal", "Legal action")],
         string="Escalate To",
-        help="Moves the customer to this collection stage.",
+        help="Moves the customer to this collection stage. The engine lists "
+        "only invoices that had a formal notice sent, and waits while none had.",
     )
     letter_body = fields.Html(
         translate=True,
@@ -96,6 +104,11 @@ class CreditDunningLevel(models.Model):
     )
 
     _sql_constraints = [
+        (
+            "min_days_after_previous_positive",
+            "CHECK(min_days_after_previous >= 0)",
+            "The minimum days after the previous step cannot be negative.",
+        ),
         (
             "days_offset_unique",
             "unique(scenario_id, days_offset)",
@@ -108,6 +121,12 @@ class CreditDunningLevel(models.Model):
         for level in self:
             sign = "+" if level.days_offset >= 0 else ""
             level.display_name = f"{level.name} ({sign}{level.days_offset})"
+
+    def _credit_fee(self, currency, company, date):
+        """The level's fee (set in company currency) in a notice's currency,
+        at the rate of the notice's date."""
+        self.ensure_one()
+        return company.currency_id._convert(self.fee_amount, currency, company, date)
 
     def _credit_action_summary(self):
         """A short list of what this level does, for previews and notices."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.overdue import days_overdue
 from ..tools.sql_insert import insert_records
 from .credit_notice import notice_totals
 
@@ -201,7 +202,8 @@ class CreditDunningRun(models.Model):
     @api.model
     def _credit_open_items(self, company, date, partner_ids):
         """The open invoices of these customers, one row per invoice, amounts
-        in company currency: one query for the whole batch."""
+        in the invoice currency and in company currency (as booked): one
+        query for the whole batch."""
         return self.env.execute_query_dict(
             SQL(
                 """
@@ -211,8 +213,8 @@ class CreditDunningRun(models.Model):
                        SUM(aml.amount_residual) AS residual,
                        SUM(aml.amount_residual_currency) AS residual_currency,
                        move.currency_id AS currency_id,
-                       move.amount_total_signed AS amount_total,
-                       move.credit_level_id AS level_id
+                       move.amount_total AS amount_total,
+                       move.credit_formal_notice_date AS formal_date
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN account_account account ON account.id = aml.account_id
@@ -225,6 +227,43 @@ class CreditDunningRun(models.Model):
             )
         )
 
+    @api.model
+    def _credit_dunning_history(self, company, move_ids):
+        """What the notices already did for these invoices, one query for the
+        batch: {move id: dict(sent_offset, last_date, pending, formal_sent)}.
+        ``sent_offset`` is the offset of the highest level actually sent
+        (sent or paid notices), ``last_date`` the day of the latest step
+        sent or cancelled (the wait before the next step counts from it),
+        ``pending`` whether a notice listing it still waits (draft, to
+        validate, failed)."""
+        if not move_ids:
+            return {}
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT line.move_id,
+                       MAX(level.days_offset) FILTER (
+                           WHERE notice.state IN ('sent', 'paid')) AS sent_offset,
+                       MAX(COALESCE(notice.sent_date::date, notice.date)) FILTER (
+                           WHERE notice.state IN ('sent', 'paid', 'cancelled')
+                       ) AS last_date,
+                       BOOL_OR(notice.state IN ('draft', 'to_validate', 'failed'))
+                           AS pending,
+                       BOOL_OR(notice.is_formal_notice
+                               AND notice.state IN ('sent', 'paid')) AS formal_sent
+                  FROM credit_notice_line line
+                  JOIN credit_notice notice ON notice.id = line.notice_id
+                  JOIN credit_dunning_level level ON level.id = notice.level_id
+                 WHERE line.move_id = ANY(%(moves)s)
+                   AND notice.company_id = %(company)s
+                 GROUP BY line.move_id
+                """,
+                moves=list(move_ids),
+                company=company.id,
+            )
+        )
+        return {row.pop("move_id"): row for row in rows}
+
     # ------------------------------------------------------------------
     # Decision
     # ------------------------------------------------------------------
@@ -233,23 +272,31 @@ class CreditDunningRun(models.Model):
     def _credit_plan(self, company, date, partner_ids):
         """Decide each customer's next step on ``date``, without writing
         anything (the dry run uses it as is). Returns a list of plans:
-        dicts with partner, scenario, level and items (invoice rows)."""
+        dicts with partner, currency, scenario, level and items (invoice
+        rows). Pure Python over the batch's rows: the pauses, scenarios and
+        history are read for the whole batch."""
         rows = self._credit_open_items(company, date, partner_ids)
         moves = self.env["account.move"].browse([row["move_id"] for row in rows])
         paused_moves = moves._credit_paused_move_ids(date)
+        history = self._credit_dunning_history(company, moves.ids)
         partners = self.env["res.partner"].browse(partner_ids).with_company(company)
         scenarios = partners._credit_resolve_scenarios(company)
-        reached_levels = self.env["credit.dunning.level"].browse(
-            {row["level_id"] for row in rows if row["level_id"]}
+        currencies = self.env["res.currency"].browse(
+            {row["currency_id"] for row in rows}
         )
-        reached_offset = {level.id: level.days_offset for level in reached_levels}
-        ladders = {}  # scenario -> [(offset, level)], highest offset first
+        ladders = {}  # scenario -> levels, lowest offset first
         sending_days = {}
         items_by_partner = defaultdict(list)
         for row in rows:
-            if row["move_id"] not in paused_moves:
-                row["days_overdue"] = (date - row["date_due"]).days
-                items_by_partner[row["partner_id"]].append(row)
+            if row["move_id"] in paused_moves:
+                continue
+            row["days_overdue"] = days_overdue(row["date_due"], date)
+            past = history.get(row["move_id"], {})
+            row["sent_offset"] = past.get("sent_offset")
+            row["last_date"] = past.get("last_date")
+            row["pending"] = bool(past.get("pending"))
+            row["formal"] = bool(row["formal_date"] or past.get("formal_sent"))
+            items_by_partner[row["partner_id"]].append(row)
 
         plans = []
         for partner in partners:
@@ -266,68 +313,105 @@ class CreditDunningRun(models.Model):
             if not sending_days[scenario]:
                 continue
             if scenario not in ladders:
-                ladders[scenario] = [
-                    (level.days_offset, level)
-                    for level in scenario.level_ids.sorted("days_offset", reverse=True)
-                ]
-            no_level = self.env["credit.dunning.level"]
+                levels = list(scenario.level_ids.sorted("days_offset"))
+                ladders[scenario] = (levels, [level.days_offset for level in levels])
+            ladder = ladders[scenario]
             for item in items:
-                item["target"] = next(
-                    (
-                        level
-                        for offset, level in ladders[scenario]
-                        if offset <= item["days_overdue"]
-                    ),
-                    no_level,
+                item["target"] = self._credit_target_level(ladder, item)
+            # One notice per customer and currency (or per invoice): each
+            # letter states its amounts in one currency.
+            if scenario.notice_grouping == "invoice":
+                units = [[item] for item in items]
+            else:
+                by_currency = defaultdict(list)
+                for item in items:
+                    by_currency[item["currency_id"]].append(item)
+                units = list(by_currency.values())
+            for unit in units:
+                step = self._credit_next_step(ladder, unit, date)
+                if not step:
+                    continue
+                level, listed = step
+                amount = sum(item["residual"] for item in listed)
+                if (
+                    company.currency_id.compare_amounts(amount, scenario.minimum_amount)
+                    < 0
+                ):
+                    continue
+                plans.append(
+                    {
+                        "partner": partner,
+                        "currency": currencies.browse(listed[0]["currency_id"]),
+                        "scenario": scenario,
+                        "level": level,
+                        "items": listed,
+                    }
                 )
-                item["reached_offset"] = reached_offset.get(item["level_id"])
-            plans.extend(self._credit_plan_partner(partner, scenario, items))
         return plans
 
     @api.model
-    def _credit_plan_partner(self, partner, scenario, items):
-        """The notices one customer gets today under its scenario."""
-        currency = self.env.company.currency_id
-        targeted = [item for item in items if item["target"]]
-        if scenario.notice_grouping == "invoice":
-            return [
-                {
-                    "partner": partner,
-                    "scenario": scenario,
-                    "level": item["target"],
-                    "items": [item],
-                }
-                for item in targeted
-                if (
-                    item["reached_offset"] is None
-                    or item["target"].days_offset > item["reached_offset"]
-                )
-                and currency.compare_amounts(item["residual"], scenario.minimum_amount)
-                >= 0
-            ]
-        if not targeted:
-            return []
-        level = max(
-            (item["target"] for item in targeted), key=lambda lvl: lvl.days_offset
+    def _credit_target_level(self, ladder, item):
+        """The level an invoice's age reaches by itself (its offset passed);
+        reminders meant for before the due date do not apply to an invoice
+        already overdue."""
+        levels, offsets = ladder
+        rank = bisect.bisect_right(offsets, item["days_overdue"]) - 1
+        if rank < 0 or (item["days_overdue"] > 0 and offsets[rank] < 0):
+            return self.env["credit.dunning.level"]
+        return levels[rank]
+
+    @api.model
+    def _credit_next_step(self, ladder, items, date):
+        """The step the invoices ``items`` (one customer's in one currency,
+        or one invoice) take today, as ``(level, listed items)``, or None;
+        ``ladder`` is the scenario's ``(levels, offsets)``, lowest first.
+
+        Never more than one step above the last level actually sent for
+        them, and only once the previous step is the level's minimum days
+        old; nothing while one of their notices waits for a controller. An
+        overdue invoice starts at the first level after the due date
+        (courtesy reminders are for invoices not yet due) and only overdue
+        invoices are listed: an invoice not yet due is never in the amount
+        due now. A hand-off level lists only invoices that had a formal
+        notice, and waits when none had."""
+        if any(item["pending"] for item in items):
+            return None
+        levels, offsets = ladder
+        overdue = [item for item in items if item["days_overdue"] > 0]
+        if overdue:
+            first = next(
+                (rank for rank, offset in enumerate(offsets) if offset >= 0), None
+            )
+            if first is None:
+                return None
+        else:
+            first = 0
+        sent = [
+            item["sent_offset"] for item in items if item["sent_offset"] is not None
+        ]
+        # The rank in this ladder of the highest level sent (a level of an
+        # earlier scenario counts as the last level of this one it passes).
+        sent_rank = bisect.bisect_right(offsets, max(sent)) - 1 if sent else -1
+        rank = max(sent_rank + 1, first)
+        if rank >= len(levels):
+            return None
+        level = levels[rank]
+        pool = overdue or items
+        if max(item["days_overdue"] for item in pool) < level.days_offset:
+            return None
+        last = max(
+            (item["last_date"] for item in items if item["last_date"]), default=None
         )
-        reached = [
-            item["reached_offset"]
-            for item in items
-            if item["reached_offset"] is not None
-        ]
-        if reached and level.days_offset <= max(reached):
-            return []
-        amount = sum(item["residual"] for item in targeted)
-        if currency.compare_amounts(amount, scenario.minimum_amount) < 0:
-            return []
-        return [
-            {
-                "partner": partner,
-                "scenario": scenario,
-                "level": level,
-                "items": targeted,
-            }
-        ]
+        if last and (date - last).days < level.min_days_after_previous:
+            return None
+        listed = (
+            overdue
+            if overdue
+            else [item for item in items if item["days_overdue"] >= level.days_offset]
+        )
+        if level.escalation_stage and not level.is_formal_notice:
+            listed = [item for item in listed if item["formal"]]
+        return (level, listed) if listed else None
 
     # ------------------------------------------------------------------
     # Creation
@@ -341,15 +425,17 @@ class CreditDunningRun(models.Model):
             return self.env["credit.notice"]
         Notice = self.env["credit.notice"]
         names = Notice._credit_next_names(company, len(plans))
-        currency = company.currency_id
         notice_rows = []
         for plan, name in zip(plans, names, strict=True):
             partner = plan["partner"]
             level = plan["level"]
+            currency = plan["currency"]
+            fee = level._credit_fee(currency, company, date)
             notice_rows.append(
                 {
                     "name": name,
                     "company_id": company.id,
+                    "currency_id": currency.id,
                     "partner_id": partner.id,
                     "contact_id": partner._credit_contact().id,
                     "scenario_id": plan["scenario"].id,
@@ -358,15 +444,19 @@ class CreditDunningRun(models.Model):
                     "payment_deadline": Notice._credit_payment_deadline(date, company),
                     "is_formal_notice": level.is_formal_notice,
                     "state": "draft",
-                    "fee_amount": currency.round(level.fee_amount),
+                    "fee_amount": fee,
                     "user_id": partner._credit_collector(level.activity_user_id).id
                     or None,
                     **notice_totals(
                         [
-                            (item["residual"], item["days_overdue"])
+                            (
+                                item["residual_currency"],
+                                item["days_overdue"],
+                                item["residual"],
+                            )
                             for item in plan["items"]
                         ],
-                        level.fee_amount,
+                        fee,
                         currency,
                     ),
                 }
@@ -385,9 +475,10 @@ class CreditDunningRun(models.Model):
                     "move_id": item["move_id"],
                     "date_due": item["date_due"],
                     "days_overdue": item["days_overdue"],
-                    "level_id": item["target"].id,
+                    "level_id": item["target"].id or None,
                     "amount_total": item["amount_total"],
-                    "amount_residual": item["residual"],
+                    "amount_residual": item["residual_currency"],
+                    "amount_residual_company": item["residual"],
                     "move_currency_id": item["currency_id"],
                     "amount_residual_currency": item["residual_currency"],
                 }

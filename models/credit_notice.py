@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import late_interest
@@ -13,17 +13,21 @@ OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 
 def notice_totals(lines, fee_amount, currency):
     """The stored totals of a notice from its lines' ``(amount_residual,
-    days_overdue)``: shared by the ORM compute and the engine's set-based
-    insert so that both always agree."""
-    amount_residual = currency.round(sum(amount for amount, _days in lines))
-    amount_overdue = currency.round(sum(amount for amount, days in lines if days > 0))
-    max_days_overdue = max((days for _amount, days in lines), default=0)
+    days_overdue, amount_residual_company)``: shared by the ORM compute and
+    the engine's set-based insert so that both always agree. Amounts are in
+    the notice's currency; the worklist priority in company currency, so
+    that notices in several currencies sort together."""
+    amount_residual = currency.round(sum(amount for amount, _days, _co in lines))
+    overdue = [(amount, company) for amount, days, company in lines if days > 0]
+    amount_overdue = currency.round(sum(amount for amount, _company in overdue))
+    overdue_company = sum(company for _amount, company in overdue)
+    max_days_overdue = max((days for _amount, days, _co in lines), default=0)
     return {
         "amount_residual": amount_residual,
         "amount_overdue": amount_overdue,
         "amount_total": currency.round(amount_residual + fee_amount),
         "max_days_overdue": max_days_overdue,
-        "priority_score": amount_overdue * max(max_days_overdue, 0),
+        "priority_score": overdue_company * max(max_days_overdue, 0),
     }
 
 
@@ -49,7 +53,18 @@ class CreditNotice(models.Model):
         index=True,
         default=lambda self: self.env.company,
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=True,
+        precompute=True,
+        help="The currency of the notice's invoices: one notice per customer "
+        "and currency, so that each letter states its amounts in one currency.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -130,6 +145,25 @@ class CreditNotice(models.Model):
         help="The daily run sent this letter to print; the email job renders "
         "and stores its PDF right after, in batches.",
     )
+    previous_notice_ids = fields.Many2many(
+        "credit.notice",
+        string="Earlier Notices",
+        compute="_compute_previous_notices",
+        help="The notices sent before this one for its invoices: the proof "
+        "trail its letter lists.",
+    )
+    previous_reminder_count = fields.Integer(
+        string="Earlier Reminders",
+        compute="_compute_previous_notices",
+        help="Reminders sent before this one for its invoices (courtesy "
+        "reminders before the due date not counted): a letter says 'despite "
+        "our previous reminders' only when there were some.",
+    )
+    previous_formal_notice_id = fields.Many2one(
+        "credit.notice",
+        string="Earlier Formal Notice",
+        compute="_compute_previous_notices",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Collector",
@@ -161,6 +195,11 @@ class CreditNotice(models.Model):
         ),
     ]
 
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for notice in self:
+            notice.currency_id = notice.currency_id or notice.company_id.currency_id
+
     @api.depends("date", "company_id")
     def _compute_payment_deadline(self):
         for notice in self:
@@ -172,13 +211,22 @@ class CreditNotice(models.Model):
     def _credit_payment_deadline(self, date, company):
         return date and date + timedelta(days=company.credit_payment_deadline_days)
 
-    @api.depends("line_ids.amount_residual", "line_ids.days_overdue", "fee_amount")
+    @api.depends(
+        "line_ids.amount_residual",
+        "line_ids.days_overdue",
+        "line_ids.amount_residual_company",
+        "fee_amount",
+    )
     def _compute_amounts(self):
         for notice in self:
             notice.update(
                 notice_totals(
                     [
-                        (line.amount_residual, line.days_overdue)
+                        (
+                            line.amount_residual,
+                            line.days_overdue,
+                            line.amount_residual_company,
+                        )
                         for line in notice.line_ids
                     ],
                     notice.fee_amount,
@@ -219,6 +267,46 @@ class CreditNotice(models.Model):
                         notice=notice.name,
                     )
                 )
+
+    @api.depends("line_ids.move_id", "date")
+    def _compute_previous_notices(self):
+        # One read for all the notices (a batch of letters or emails). As
+        # superuser: a portal reader may see its own letters, not the lines.
+        lines = (
+            self.env["credit.notice.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("move_id", "in", self.line_ids.move_id.ids),
+                    ("notice_id.state", "in", ("sent", "paid")),
+                ],
+                ["move_id", "notice_id"],
+            )
+        )
+        notices_by_move = defaultdict(set)
+        for line in lines:
+            notices_by_move[line.move_id.id].add(line.notice_id.id)
+        for notice in self:
+            ids = set()
+            for move in notice.line_ids.move_id:
+                ids |= notices_by_move[move.id]
+            earlier = (
+                self.browse(ids)
+                .filtered(lambda other, notice=notice: other._credit_is_before(notice))
+                .sorted(lambda other: (other.date, other.id))
+            )
+            notice.previous_notice_ids = earlier
+            notice.previous_reminder_count = len(
+                earlier.filtered(lambda other: other.level_id.letter_type != "courtesy")
+            )
+            notice.previous_formal_notice_id = earlier.filtered("is_formal_notice")[:1]
+
+    def _credit_is_before(self, notice):
+        """Whether this notice came before ``notice`` (by date, then number)."""
+        self.ensure_one()
+        if self.id == notice.id or not notice.date:
+            return False
+        return (self.date, self.id) < (notice.date, notice._origin.id or float("inf"))
 
     def _compute_access_url(self):
         result = super()._compute_access_url()
@@ -311,6 +399,85 @@ class CreditNotice(models.Model):
             raise UserError(self.env._("A notice that went out cannot be cancelled."))
         self.write({"state": "cancelled"})
         return True
+
+    def action_credit_escalate(self):
+        """Open the choice of a later level for this notice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Escalate to Level"),
+            "res_model": "credit.notice.escalate",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_notice_id": self.id},
+        }
+
+    def _credit_escalate_to(self, level, reason):
+        """Send this notice at ``level``, a later level of its scenario, by a
+        controller's explicit choice: the engine itself never skips a step.
+        A hand-off still needs a formal notice sent for every invoice. The
+        notice then waits for validation; the choice is in its chatter."""
+        self.ensure_one()
+        if not self.env.user.has_group("credit_collection.group_credit_controller"):
+            raise AccessError(
+                self.env._("Only credit controllers can escalate a notice.")
+            )
+        if self.state not in ("draft", "to_validate", "failed"):
+            raise UserError(
+                self.env._("Only a notice that has not gone out can be escalated.")
+            )
+        if (
+            level.scenario_id != self.scenario_id
+            or level.days_offset <= self.level_id.days_offset
+        ):
+            raise UserError(
+                self.env._(
+                    "Choose a later level of the scenario %(scenario)s.",
+                    scenario=self.scenario_id.display_name,
+                )
+            )
+        if level.escalation_stage and not level.is_formal_notice:
+            missing = self.line_ids.move_id.filtered(
+                lambda move: not move.credit_formal_notice_date
+            )
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "%(level)s hands the file over: send a formal notice "
+                        "first, none was sent for %(invoices)s.",
+                        level=level.name,
+                        invoices=", ".join(missing.mapped("name")),
+                    )
+                )
+        previous = self.level_id
+        self.write(
+            {
+                "level_id": level.id,
+                "fee_amount": level._credit_fee(
+                    self.currency_id, self.company_id, self.date
+                ),
+                "state": "to_validate",
+                "failure_reason": False,
+            }
+        )
+        # The engine's bookkeeping: the invoices have now been through it.
+        self.line_ids.move_id.sudo().write({"credit_level_id": level.id})
+        partner = self.partner_id.with_company(self.company_id).sudo()
+        if (
+            not partner.credit_level_id
+            or partner.credit_level_id.days_offset < level.days_offset
+        ):
+            partner.credit_level_id = level
+        self.message_post(
+            body=self.env._(
+                "Escalated from %(previous)s to %(level)s by %(user)s: %(reason)s",
+                previous=previous.display_name,
+                level=level.display_name,
+                user=self.env.user.name,
+                reason=reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def action_retry(self):
         if any(notice.state != "failed" for notice in self):

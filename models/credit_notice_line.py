@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CreditNoticeLine(models.Model):
@@ -25,8 +25,34 @@ class CreditNoticeLine(models.Model):
         help="Level this invoice had reached by itself on the notice's date.",
     )
     amount_total = fields.Monetary(string="Invoice Total")
-    amount_residual = fields.Monetary(string="Amount Due")
+    amount_residual = fields.Monetary(
+        string="Amount Due", help="In the notice's currency, the invoice's."
+    )
+    company_currency_id = fields.Many2one(
+        related="notice_id.company_currency_id", string="Company Currency"
+    )
+    amount_residual_company = fields.Monetary(
+        string="Amount Due in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_amount_residual_company",
+        store=True,
+        readonly=False,
+        help="As booked in the ledger (the daily run reads it there).",
+    )
     move_currency_id = fields.Many2one("res.currency", string="Invoice Currency")
     amount_residual_currency = fields.Monetary(
         string="Amount Due in Invoice Currency", currency_field="move_currency_id"
     )
+
+    @api.depends("amount_residual", "notice_id.currency_id", "notice_id.date")
+    def _compute_amount_residual_company(self):
+        """For notices made by hand; the daily run gives the booked amount."""
+        for line in self:
+            notice = line.notice_id
+            company = notice.company_id
+            line.amount_residual_company = notice.currency_id._convert(
+                line.amount_residual,
+                company.currency_id,
+                company,
+                notice.date or fields.Date.context_today(line),
+            )

@@ -7,6 +7,7 @@ from odoo import api, models
 from odoo.tools import format_amount, format_date, formatLang, str2bool
 
 from odoo.addons.credit_collection.tools import amount_words, late_interest
+from odoo.addons.credit_collection.tools.overdue import shown_days_overdue
 
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
@@ -77,6 +78,11 @@ class ReportCreditNotice(models.AbstractModel):
             pay_url=False,
             pay_qr=False,
             transfer_qr=False,
+            # What was sent before, for these invoices: the letter's text
+            # refers to earlier steps only when they happened, and lists them.
+            previous_notices=notice.previous_notice_ids,
+            reminder_count=notice.previous_reminder_count,
+            formal_notice=notice.previous_formal_notice_id,
         )
         values.update(self._legal_mention_values(notice))
         if self._online_payment_enabled(company):
@@ -141,7 +147,7 @@ class ReportCreditNotice(models.AbstractModel):
                 {
                     "line": line,
                     "move": move,
-                    "days_overdue": max(line.days_overdue, 0),
+                    "days_overdue": shown_days_overdue(line.days_overdue),
                     "amount_total": line.amount_total,
                     "residual": line.amount_residual,
                     "interest": to_notice_currency(move, interest),
@@ -202,8 +208,8 @@ class ReportCreditNotice(models.AbstractModel):
             ),
             "penalty_margin": policy and f"{policy.margin.normalize():f}",
             "legal_basis": policy.legal_basis if policy else "",
-            "indemnity_text": format_amount(
-                self.env, scenario.recovery_indemnity_amount, indemnity_currency
+            "indemnity_text": self._indemnity_text(
+                notice, scenario.recovery_indemnity_amount, indemnity_currency
             ),
         }
 
@@ -217,6 +223,25 @@ class ReportCreditNotice(models.AbstractModel):
         if not city:
             return date
         return self.env._("%(city)s, %(date)s", city=city, date=date)
+
+    @api.model
+    def _indemnity_text(self, notice, amount, indemnity_currency):
+        """The fixed indemnity as the law states it (40 euros in France,
+        D441-5), followed in a letter of another currency by what the
+        letter claims: that amount at the rate of the letter's date."""
+        text = format_amount(self.env, amount, indemnity_currency)
+        currency = notice.currency_id
+        if currency == indemnity_currency:
+            return text
+        converted = indemnity_currency._convert(
+            amount, currency, notice.company_id, notice.date
+        )
+        return self.env._(
+            "%(amount)s (%(converted)s at the rate of %(date)s)",
+            amount=text,
+            converted=format_amount(self.env, converted, currency),
+            date=format_date(self.env, notice.date),
+        )
 
     @api.model
     def _letter_bank_account(self, company):
@@ -288,7 +313,7 @@ class ReportCreditNotice(models.AbstractModel):
             "fee": format_amount(env, values["fee"], currency),
             "total": format_amount(env, values["total_due"], currency),
             "total_in_words": values["amount_in_words"],
-            "days_overdue": str(max(notice.max_days_overdue, 0)),
+            "days_overdue": str(shown_days_overdue(notice.max_days_overdue)),
             "invoice_count": str(len(values["rows"])),
             "registered_letter": notice.registered_letter_number or "",
         }

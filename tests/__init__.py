@@ -4,6 +4,7 @@ from . import (
     test_credit_risk_score,
     test_demo_data,
     test_dunning,
+    test_escalation,
     test_interest_invoicing,
     test_late_interest,
     test_letters,

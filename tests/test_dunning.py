@@ -114,6 +114,7 @@ class TestDunningEngine(CreditCollectionCommon):
     def test_call_task_for_the_collector(self):
         self.customer.with_company(self.company).credit_collector_id = self.collector
         self.make_invoice(self.customer, 800, "2026-03-02")
+        self.run_dunning("2026-03-09")
         notice = self.run_dunning("2026-03-22")
         self.assertEqual(notice.level_id, self.level_second)
         activity = notice.activity_ids
@@ -127,6 +128,8 @@ class TestDunningEngine(CreditCollectionCommon):
 
     def test_formal_notice_waits_for_validation(self):
         invoice = self.make_invoice(self.customer, 2000, "2026-03-02")
+        self.run_dunning("2026-03-09")
+        self.run_dunning("2026-03-22")
         notice = self.run_dunning("2026-04-06")
         self.assertEqual(notice.level_id, self.level_formal)
         self.assertTrue(notice.is_formal_notice)
@@ -178,23 +181,29 @@ class TestDunningEngine(CreditCollectionCommon):
     def test_one_notice_per_customer_follows_the_oldest_invoice(self):
         old = self.make_invoice(self.customer, 700, "2026-02-10")
         recent = self.make_invoice(self.customer, 300, "2026-02-25")
-        notice = self.run_dunning("2026-03-02")  # +20 and +5
+        # +20 and +5 on a first contact: the first reminder, not the second
+        # (the engine never skips a step), listing every overdue invoice.
+        first = self.run_dunning("2026-03-02")
+        self.assertEqual(first.level_id, self.level_first)
+        self.assertEqual(first.line_ids.move_id, old | recent)
+        # A week later the oldest invoice takes the customer one step up.
+        notice = self.run_dunning("2026-03-09")  # +27 and +12
         self.assertEqual(len(notice), 1)
         self.assertEqual(notice.level_id, self.level_second)
         self.assertEqual(notice.line_ids.move_id, old | recent)
-        self.assertEqual(notice.max_days_overdue, 20)
+        self.assertEqual(notice.max_days_overdue, 27)
         self.assertEqual((old | recent).credit_level_id, self.level_second)
         # The run inserts its notices in SQL: the stored totals must be what
         # the ORM computes from the lines.
         self.assertEqual(notice.amount_residual, 1000)
         self.assertEqual(notice.amount_overdue, 1000)
-        self.assertEqual(notice.priority_score, 1000 * 20)
+        self.assertEqual(notice.priority_score, 1000 * 27)
         self.assertEqual(notice.line_ids.company_id, self.company)
         self.assertFalse(notice.is_formal_notice)
         deadline_days = self.company.credit_payment_deadline_days
         self.assertEqual(
             notice.payment_deadline,
-            fields.Date.to_date("2026-03-02") + timedelta(days=deadline_days),
+            fields.Date.to_date("2026-03-09") + timedelta(days=deadline_days),
         )
         stored = notice.read(["amount_residual", "amount_overdue", "amount_total"])
         notice.invalidate_recordset()
@@ -208,12 +217,20 @@ class TestDunningEngine(CreditCollectionCommon):
         self.scenario.notice_grouping = "invoice"
         old = self.make_invoice(self.customer, 700, "2026-02-10")
         recent = self.make_invoice(self.customer, 300, "2026-02-25")
+        # +20: the first overdue level; +5: overdue, so no courtesy reminder,
+        # and the first reminder comes at +7.
         notices = self.run_dunning("2026-03-02")
-        self.assertEqual(len(notices), 2)
-        by_move = {notice.line_ids.move_id: notice.level_id for notice in notices}
-        self.assertEqual(by_move[old], self.level_second)
-        self.assertEqual(by_move[recent], self.level_courtesy)
-        self.assertEqual(recent.credit_level_id, self.level_courtesy)
+        self.assertEqual(notices.line_ids.move_id, old)
+        self.assertEqual(notices.level_id, self.level_first)
+        self.assertFalse(recent.credit_level_id)
+        # Each invoice climbs on its own: the recent one reaches +7, the old
+        # one waits a week after its first reminder.
+        notices = self.run_dunning("2026-03-04")
+        self.assertEqual(notices.line_ids.move_id, recent)
+        self.assertEqual(notices.level_id, self.level_first)
+        notices = self.run_dunning("2026-03-09")
+        self.assertEqual(notices.line_ids.move_id, old)
+        self.assertEqual(notices.level_id, self.level_second)
         # The customer is at the highest level of its open invoices.
         self.assertEqual(
             self.customer.with_company(self.company).credit_level_id, self.level_second
@@ -249,9 +266,11 @@ class TestDunningEngine(CreditCollectionCommon):
             )
             preview.action_compute()
         line = preview.line_ids.filtered(lambda pl: pl.partner_id == self.customer)
-        self.assertEqual(line.level_id, self.level_second)
+        # +20 without any earlier notice: the first reminder, as the run.
+        self.assertEqual(line.level_id, self.level_first)
         self.assertEqual(line.amount, 1000)
-        self.assertIn("call", line.actions)
+        self.assertEqual(line.currency_id, self.company.currency_id)
+        self.assertIn("email", line.actions)
         self.assertFalse(self.notices(self.customer))
         self.assertFalse(invoice.credit_level_id)
         self.assertFalse(

@@ -238,7 +238,11 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         self.run_dunning("2026-03-09")
         second = self.run_dunning("2026-03-22")
         self.assertIn("Second payment reminder", self.render_text(second))
-        self.run_dunning("2026-04-06")
+        formal = self.run_dunning("2026-04-06")
+        # The hand-off waits for the formal notice to go out.
+        self.assertFalse(self.run_dunning("2026-04-20"))
+        with freeze_time("2026-04-07"):
+            formal.action_validate()
         last = self.run_dunning("2026-05-01")
         self.assertEqual(last.level_id, final)
         text = self.render_text(last)

@@ -210,6 +210,8 @@ class TestDunningPauses(CreditCollectionCommon):
         )
         self.level_formal.escalation_stage = "legal"
         invoice = self.make_invoice(self.customer, 1000, "2026-03-02")
+        self.run_dunning("2026-03-09")
+        self.run_dunning("2026-03-22")
         notice = self.run_dunning("2026-04-06")
         self.assertEqual(notice.state, "to_validate")
         with freeze_time("2026-04-07"):

@@ -1,1 +1,1 @@
-from . import late_interest, payment_schedule, recovery_indemnity, risk_scoring
+from . import late_interest, overdue, payment_schedule, recovery_indemnity, risk_scoring

@@ -3,6 +3,7 @@ from . import (
     credit_dunning_preview,
     credit_dunning_preview_line,
     credit_grade_override_wizard,
+    credit_notice_escalate,
     credit_notice_reschedule,
     credit_override_wizard,
     credit_payment_plan_wizard,

@@ -16,13 +16,14 @@ class CreditDunningPreview(models.TransientModel):
         "credit.dunning.preview.line", "preview_id", string="Would Send", readonly=True
     )
     notice_count = fields.Integer(compute="_compute_totals")
-    amount_total = fields.Float(compute="_compute_totals", digits="Account")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_total = fields.Monetary(compute="_compute_totals")
 
     @api.depends("line_ids")
     def _compute_totals(self):
         for preview in self:
             preview.notice_count = len(preview.line_ids)
-            preview.amount_total = sum(preview.line_ids.mapped("amount"))
+            preview.amount_total = sum(preview.line_ids.mapped("amount_company"))
 
     def action_compute(self):
         self.ensure_one()
@@ -36,7 +37,9 @@ class CreditDunningPreview(models.TransientModel):
                     "scenario_id": plan["scenario"].id,
                     "level_id": plan["level"].id,
                     "invoice_count": len(plan["items"]),
-                    "amount": sum(item["residual"] for item in plan["items"]),
+                    "currency_id": plan["currency"].id,
+                    "amount": sum(item["residual_currency"] for item in plan["items"]),
+                    "amount_company": sum(item["residual"] for item in plan["items"]),
                     "max_days_overdue": max(
                         item["days_overdue"] for item in plan["items"]
                     ),

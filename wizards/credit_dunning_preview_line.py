@@ -13,7 +13,16 @@ class CreditDunningPreviewLine(models.TransientModel):
     scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
     level_id = fields.Many2one("credit.dunning.level", readonly=True)
     invoice_count = fields.Integer(string="Invoices", readonly=True)
-    amount = fields.Float(digits="Account", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount = fields.Monetary(readonly=True, help="In the notice's currency.")
+    company_currency_id = fields.Many2one(
+        related="preview_id.company_id.currency_id", string="Company Currency"
+    )
+    amount_company = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        readonly=True,
+    )
     max_days_overdue = fields.Integer(string="Days Overdue", readonly=True)
     actions = fields.Char(readonly=True)
     needs_validation = fields.Boolean(readonly=True)
