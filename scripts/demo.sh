@@ -27,6 +27,11 @@ else
         --http-port="$PORT" --log-level=warn
     "${ODOO[@]}" -i credit_collection --stop-after-init --http-port="$PORT" --log-level=warn
 fi
+# Odoo's demo payment provider, so that "Pay now" completes on the portal:
+# installed here for the demo, never a dependency of the addon.
+"${ODOO[@]}" -i payment_demo --stop-after-init --http-port="$PORT" --log-level=warn
+"$PYTHON" -m odoo shell --addons-path="$ADDONS_PATH" -d "$DB" --http-port="$PORT" \
+    --log-level=warn <"$ADDON_DIR/scripts/demo_payment.py"
 
 cat <<MSG
 
