@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CreditNoticeLine(models.Model):
@@ -30,3 +30,21 @@ class CreditNoticeLine(models.Model):
     amount_residual_currency = fields.Monetary(
         string="Amount Due in Invoice Currency", currency_field="move_currency_id"
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        notices = self.env["credit.notice"].browse(
+            [vals["notice_id"] for vals in vals_list if vals.get("notice_id")]
+        )
+        notices._credit_check_lines_editable()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.notice_id._credit_check_lines_editable()
+        if vals.get("notice_id"):
+            self.notice_id.browse(vals["notice_id"])._credit_check_lines_editable()
+        return super().write(vals)
+
+    def unlink(self):
+        self.notice_id._credit_check_lines_editable()
+        return super().unlink()
