@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .credit_engine import engine_allowed
+
 
 class CreditPaymentPlanInstallment(models.Model):
     """One due date of a payment plan. Its paid amount is not entered: it is
@@ -68,7 +70,7 @@ class CreditPaymentPlanInstallment(models.Model):
     def _credit_check_engine(self):
         """A schedule is made with its plan and followed by the payments:
         no installment is added, changed or removed by hand."""
-        if not self.env.su:
+        if not engine_allowed(self.env):
             raise AccessError(
                 self.env._(
                     "The installments of a payment plan change only through the "

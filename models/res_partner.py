@@ -41,6 +41,7 @@ ENGINE_FIELDS = (
     "credit_grade_override_date_end",
     "credit_level_id",
     "credit_escalation_stage",
+    "credit_case_file_attachment_id",
 )
 
 # Payments of invoices due in the last RECENT_DAYS are compared with older
@@ -220,6 +221,15 @@ class ResPartner(models.Model):
         copy=False,
         help="Set by the dunning levels that hand the account over to an "
         "agency or to court.",
+        groups=CONTROLLER,
+    )
+    credit_case_file_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Last Case File",
+        company_dependent=True,
+        readonly=True,
+        help="The last collection case file generated for this customer "
+        "(bound when generated, readable by credit controllers only).",
         groups=CONTROLLER,
     )
     credit_notice_ids = fields.One2many(
