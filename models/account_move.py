@@ -37,11 +37,17 @@ class AccountMove(models.Model):
         groups=CONTROLLER,
     )
     credit_last_notice_id = fields.Many2one(
-        "credit.notice", string="Last Notice", readonly=True, copy=False,
+        "credit.notice",
+        string="Last Notice",
+        readonly=True,
+        copy=False,
         groups=CONTROLLER,
     )
     credit_notice_line_ids = fields.One2many(
-        "credit.notice.line", "move_id", string="Notice Lines", readonly=True,
+        "credit.notice.line",
+        "move_id",
+        string="Notice Lines",
+        readonly=True,
         groups=CONTROLLER,
     )
     credit_notice_count = fields.Integer(
@@ -68,11 +74,15 @@ class AccountMove(models.Model):
         groups=CONTROLLER,
     )
     credit_dispute_ids = fields.One2many(
-        "credit.dispute", "move_id", string="Disputes", readonly=True,
+        "credit.dispute",
+        "move_id",
+        string="Disputes",
+        readonly=True,
         groups=CONTROLLER,
     )
     credit_disputed = fields.Boolean(
-        string="Disputed", compute="_compute_credit_disputed",
+        string="Disputed",
+        compute="_compute_credit_disputed",
         groups=CONTROLLER,
     )
 
@@ -156,19 +166,26 @@ class AccountMove(models.Model):
         self, record, current_amount=0.0, exclude_current=False, exclude_amount=0.0
     ):
         # EXTENDS 'account': also say when the customer is on credit hold.
+        # Shown to whoever opens the document, salespeople too: the customer's
+        # credit data is read as superuser, and the figures (limit, amount
+        # due, hold reason) are said only to who may read them.
+        reads_figures = self.env["res.partner"]._credit_user_reads_figures()
         message = super()._build_credit_warning_message(
-            record,
+            record if reads_figures else record.sudo(),
             current_amount=current_amount,
             exclude_current=exclude_current,
             exclude_amount=exclude_amount,
         )
-        # Shown to whoever sees the document (salespeople too): the hold is
-        # read as superuser, its reason only for who may read credit data.
         partner = record.partner_id.commercial_partner_id.with_company(
             record.company_id
         ).sudo()
+        if message and not reads_figures:
+            message = self.env._(
+                "%(partner)s has reached its credit limit.",
+                partner=partner.display_name,
+            )
         if partner.credit_hold:
-            if self.env["res.partner"]._credit_user_reads_figures():
+            if reads_figures:
                 hold = self.env._(
                     "%(partner)s is on credit hold: %(reason)s",
                     partner=partner.display_name,

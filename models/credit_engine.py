@@ -22,8 +22,9 @@ def engine_allowed(env):
 
 def check_engine_fields(records, vals, names, initial=None):
     """Refuse the fields of ``names`` present in ``vals`` unless the caller
-    runs in superuser mode (the module's own actions) or is an administrator. ``initial`` gives the
-    values a record may be created with (``{"state": "draft"}``).
+    runs in superuser mode (the module's own actions) or is an
+    administrator. ``initial`` gives the values a record may be created with
+    (``{"state": "draft"}``).
 
     :raise AccessError: naming the refused fields
     """

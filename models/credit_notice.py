@@ -281,9 +281,7 @@ class CreditNotice(models.Model):
             return
         if any(notice.sudo().state not in EDITABLE_STATES for notice in self):
             raise AccessError(
-                self.env._(
-                    "The invoices of a notice that went out cannot be changed."
-                )
+                self.env._("The invoices of a notice that went out cannot be changed.")
             )
 
     def _get_report_base_filename(self):

@@ -480,36 +480,36 @@ class CreditPaymentPlan(models.Model):
         plan = (
             self.sudo()
             .create(
-            {
-                "company_id": company.id,
-                "partner_id": partner.id,
-                "currency_id": currency.id,
-                "move_ids": [Command.set(moves.ids)],
-                "date": params.get("date") or fields.Date.context_today(self),
-                "first_date": params["first_date"],
-                "frequency": params.get("frequency") or "monthly",
-                "interval_days": params.get("interval_days") or 0,
-                "installment_count": schedule.count,
-                "amount_invoices": float(schedule.principal),
-                "down_payment": float(schedule.down_payment),
-                "interest_rate": params.get("interest_rate") or 0.0,
-                "interest_amount": float(schedule.interest),
-                "fee_amount": float(schedule.fee),
-                "source": source,
-                "exceeds_grade_limit": exceeds,
-                "user_id": collector.id,
-                "installment_ids": [
-                    Command.create(
-                        {
-                            "sequence": item.sequence,
-                            "date_due": item.date_due,
-                            "amount": float(item.amount),
-                            "is_down_payment": item.is_down_payment,
-                        }
-                    )
-                    for item in schedule.installments
-                ],
-            }
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "date": params.get("date") or fields.Date.context_today(self),
+                    "first_date": params["first_date"],
+                    "frequency": params.get("frequency") or "monthly",
+                    "interval_days": params.get("interval_days") or 0,
+                    "installment_count": schedule.count,
+                    "amount_invoices": float(schedule.principal),
+                    "down_payment": float(schedule.down_payment),
+                    "interest_rate": params.get("interest_rate") or 0.0,
+                    "interest_amount": float(schedule.interest),
+                    "fee_amount": float(schedule.fee),
+                    "source": source,
+                    "exceeds_grade_limit": exceeds,
+                    "user_id": collector.id,
+                    "installment_ids": [
+                        Command.create(
+                            {
+                                "sequence": item.sequence,
+                                "date_due": item.date_due,
+                                "amount": float(item.amount),
+                                "is_down_payment": item.is_down_payment,
+                            }
+                        )
+                        for item in schedule.installments
+                    ],
+                }
             )
             .with_env(self.env)
         )

@@ -88,7 +88,10 @@ class ResPartner(models.Model):
         groups=CREDIT_FIGURES_GROUPS,
     )
     credit_hold_reason = fields.Char(
-        string="Hold Reason", company_dependent=True, copy=False, tracking=True,
+        string="Hold Reason",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
         groups=CREDIT_FIGURES_GROUPS,
     )
     credit_risk_score = fields.Integer(
@@ -118,19 +121,27 @@ class ResPartner(models.Model):
         groups=CONTROLLER,
     )
     credit_grade_override_reason = fields.Char(
-        string="Override Reason", company_dependent=True, copy=False, readonly=True,
+        string="Override Reason",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
         groups=CONTROLLER,
     )
     credit_grade_override_date_end = fields.Date(
-        string="Override Until", company_dependent=True, copy=False, readonly=True,
+        string="Override Until",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
         groups=CONTROLLER,
     )
     credit_risk_score_id = fields.Many2one(
-        "credit.risk.score", compute="_compute_credit_risk_score_id",
+        "credit.risk.score",
+        compute="_compute_credit_risk_score_id",
         groups=CONTROLLER,
     )
     credit_risk_score_date = fields.Date(
-        string="Score Computed On", compute="_compute_credit_risk_score_id",
+        string="Score Computed On",
+        compute="_compute_credit_risk_score_id",
         groups=CONTROLLER,
     )
     credit_risk_line_ids = fields.Many2many(
@@ -140,7 +151,8 @@ class ResPartner(models.Model):
         groups=CONTROLLER,
     )
     credit_risk_summary = fields.Char(
-        string="Main Risk Reasons", compute="_compute_credit_risk_score_id",
+        string="Main Risk Reasons",
+        compute="_compute_credit_risk_score_id",
         groups=CONTROLLER,
     )
     credit_exposure_receivable = fields.Monetary(
@@ -164,11 +176,13 @@ class ResPartner(models.Model):
         groups=CONTROLLER,
     )
     credit_exposure = fields.Monetary(
-        string="Exposure", compute="_compute_credit_exposure",
+        string="Exposure",
+        compute="_compute_credit_exposure",
         groups=CONTROLLER,
     )
     credit_overdue = fields.Monetary(
-        string="Overdue", compute="_compute_credit_exposure",
+        string="Overdue",
+        compute="_compute_credit_exposure",
         groups=CONTROLLER,
     )
     credit_limit_effective = fields.Monetary(
@@ -178,7 +192,8 @@ class ResPartner(models.Model):
         groups=CONTROLLER,
     )
     credit_available = fields.Monetary(
-        string="Available Credit", compute="_compute_credit_exposure",
+        string="Available Credit",
+        compute="_compute_credit_exposure",
         groups=CONTROLLER,
     )
     credit_over_limit = fields.Boolean(
@@ -233,7 +248,10 @@ class ResPartner(models.Model):
         groups=CONTROLLER,
     )
     credit_notice_ids = fields.One2many(
-        "credit.notice", "partner_id", string="Dunning Notices", readonly=True,
+        "credit.notice",
+        "partner_id",
+        string="Dunning Notices",
+        readonly=True,
         groups=CONTROLLER,
     )
     credit_notice_count = fields.Integer(
@@ -957,7 +975,6 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         company = self.env.company
         currency = company.currency_id
-        _ = self.env._
 
         def money(amount):
             return formatLang(self.env, amount, currency_obj=currency)
@@ -965,27 +982,29 @@ class ResPartner(models.Model):
         problems = []
         if partner.credit_hold:
             problems.append(
-                _(
+                self.env._(
                     "%(partner)s is on credit hold: %(reason)s",
                     partner=partner.display_name,
                     reason=partner.credit_hold_reason or "",
                 )
                 if with_figures
-                else _("%(partner)s is on credit hold.", partner=partner.display_name)
+                else self.env._(
+                    "%(partner)s is on credit hold.", partner=partner.display_name
+                )
             )
         limit = partner._credit_get_limit() if company.account_use_credit_limit else 0
         projected = partner.credit_exposure + amount
         over_limit = limit and currency.compare_amounts(projected, limit) > 0
         if over_limit and not with_figures:
             problems.append(
-                _(
+                self.env._(
                     "%(partner)s would exceed its credit limit.",
                     partner=partner.display_name,
                 )
             )
         elif over_limit:
             problems.append(
-                _(
+                self.env._(
                     "%(partner)s would exceed its credit limit of %(limit)s: "
                     "exposure %(exposure)s, overdue %(overdue)s.",
                     partner=partner.display_name,
@@ -996,7 +1015,7 @@ class ResPartner(models.Model):
             )
         elif problems and with_figures:
             problems.append(
-                _(
+                self.env._(
                     "Limit %(limit)s, exposure %(exposure)s, overdue %(overdue)s.",
                     limit=money(limit),
                     exposure=money(projected),

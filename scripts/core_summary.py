@@ -43,9 +43,7 @@ def read_log(path):
 def read_known(path):
     with open(path, encoding="utf-8") as known:
         return {
-            line.strip()
-            for line in known
-            if line.strip() and not line.startswith("#")
+            line.strip() for line in known if line.strip() and not line.startswith("#")
         }
 
 

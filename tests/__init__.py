@@ -19,3 +19,6 @@ from . import test_aged_balance, test_collection_kpi, test_portal
 
 # isort: split
 from . import test_case_file, test_dashboard
+
+# isort: split
+from . import test_forged_requests
