@@ -87,7 +87,11 @@ class CreditNotice(models.Model):
         readonly=True,
         help="The customer's invoicing contact, who receives the reminder.",
     )
-    scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
+    # Internal collection data: the customer reads its notices (portal), not
+    # how it is handled (scenario, collector, channels, priority).
+    scenario_id = fields.Many2one(
+        "credit.dunning.scenario", readonly=True, groups="base.group_user"
+    )
     level_id = fields.Many2one(
         "credit.dunning.level", required=True, readonly=True, index=True
     )
@@ -128,6 +132,7 @@ class CreditNotice(models.Model):
         store=True,
         help="Amount overdue times days overdue: the worklist starts with the "
         "largest and oldest debts.",
+        groups="base.group_user",
     )
     sent_date = fields.Datetime(readonly=True, copy=False)
     date_closed = fields.Date(
@@ -136,7 +141,9 @@ class CreditNotice(models.Model):
         help="Day the notice was paid or cancelled: its reminder link expires "
         "some days later (Accounting settings).",
     )
-    channel_summary = fields.Char(string="Channels", readonly=True, copy=False)
+    channel_summary = fields.Char(
+        string="Channels", readonly=True, copy=False, groups="base.group_user"
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment",
         string="Letter",
@@ -152,7 +159,7 @@ class CreditNotice(models.Model):
         help="Number of the registered letter (lettre recommandée) that "
         "carried this notice.",
     )
-    failure_reason = fields.Text(readonly=True, copy=False)
+    failure_reason = fields.Text(readonly=True, copy=False, groups="base.group_user")
     email_pending = fields.Boolean(
         readonly=True,
         copy=False,
@@ -173,6 +180,7 @@ class CreditNotice(models.Model):
         index=True,
         readonly=True,
         default=lambda self: self.env.user,
+        groups="base.group_user",
     )
 
     _sql_constraints = [

@@ -171,6 +171,7 @@ class CreditPaymentPlan(models.Model):
         index=True,
         default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
+        groups="base.group_user",
     )
     source = fields.Selection(
         [("backend", "Collector"), ("portal", "Customer portal")],
@@ -183,6 +184,7 @@ class CreditPaymentPlan(models.Model):
         copy=False,
         help="More installments than the customer's risk grade allows: a "
         "Credit Manager approved it.",
+        groups="base.group_user",
     )
     contact_id = fields.Many2one(
         "res.partner",
@@ -190,7 +192,7 @@ class CreditPaymentPlan(models.Model):
         compute="_compute_contact_id",
         help="The customer's invoicing contact, who receives the plan.",
     )
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     _sql_constraints = [
         (
