@@ -804,7 +804,29 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
             .browse(self.debtor.id)
             .action_credit_remove_grade_override(),
         )
-        self.assertEqual(self.forged, 12)
+        # What was charged as late interest is the charging's record.
+        self.company.credit_block_mode = "warn"
+        charge_invoice = self.make_invoice(self.debtor, 12.0, self.today)
+        charge = self.env["credit.interest.charge"].create(
+            {
+                "source_move_id": self.invoice.id,
+                "charge_move_id": charge_invoice.id,
+                "date_from": self.invoice.invoice_date_due,
+                "date_to": self.today,
+                "interest_amount": 12.0,
+            }
+        )
+        self.assertRefusedOrm(
+            self.controller,
+            lambda env: env["credit.interest.charge"]
+            .browse(charge.id)
+            .write({"date_to": self.today + timedelta(days=365)}),
+        )
+        self.assertRefusedOrm(
+            self.manager,
+            lambda env: env["credit.interest.charge"].browse(charge.id).unlink(),
+        )
+        self.assertEqual(self.forged, 14)
 
     # ------------------------------------------------------------------
     # Legitimate flows next to the forged ones
