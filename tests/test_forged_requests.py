@@ -580,6 +580,32 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
             [self.debtor.id],
             ["credit_case_file_attachment_id"],
         )
+        # A case file a controller generated (bound as the wizard binds it).
+        case_file = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "Case file.zip",
+                    "raw": b"PK case file",
+                    "mimetype": "application/zip",
+                    "res_model": "res.partner",
+                    "res_id": self.debtor.id,
+                    "res_field": "credit_case_file_attachment_id",
+                }
+            )
+        )
+        self.debtor.message_post(body="Case file", attachment_ids=case_file.ids)
+        before = self.snapshot()
+        with mute_logger(*REFUSAL_LOGGERS):
+            response = self.url_open(f"/web/content/{case_file.id}?download=true")
+        self.assertNotEqual(response.status_code, 200)
+        self.assertNotIn(b"PK case file", response.content)
+        self.assertEqual(self.snapshot(), before)
+        self.forged += 1
+        self.authenticate("forged_controller", "forged_controller")
+        response = self.url_open(f"/web/content/{case_file.id}?download=true")
+        self.assertEqual(response.content, b"PK case file")
         self.authenticate("forged_sales", "forged_sales")
         self.assertRefusedRpc(
             "sale.order",
@@ -591,7 +617,7 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
         self.assertRefusedRpc(
             "res.partner", "read", [self.debtor.id], ["credit_risk_grade_id"]
         )
-        self.assertEqual(self.forged, 19)
+        self.assertEqual(self.forged, 20)
 
     def test_jsonrpc_controller_and_manager(self):
         """Credit controllers and managers work through the actions: the
@@ -832,17 +858,22 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
     # Legitimate flows next to the forged ones
     # ------------------------------------------------------------------
     def test_salesperson_forms_and_confirmation(self):
-        """A salesperson opens the customer and the order and confirms it:
-        the check reads the credit data as superuser and says no figure."""
-        for model, record in (("res.partner", self.debtor), ("sale.order", self.order)):
-            Model = self.env[model].with_user(self.salesperson)
+        """A salesperson opens the customer and the order and confirms it, an
+        invoicing user opens the customer and the invoice: the views drop the
+        credit fields, the check reads them as superuser and says no figure."""
+        for user, model, record in (
+            (self.salesperson, "res.partner", self.debtor),
+            (self.salesperson, "sale.order", self.order),
+            (self.billing, "res.partner", self.debtor),
+            (self.billing, "account.move", self.invoice),
+        ):
+            Model = self.env[model].with_user(user)
             views = Model.get_views([(False, "form"), (False, "list")])
             for view in views["views"].values():
                 self.assertNotIn("credit_risk_score", view["arch"])
+                self.assertNotIn("credit_level_id", view["arch"])
             names = views["models"][model]["fields"]
-            values = record.with_user(self.salesperson).web_read(
-                {name: {} for name in names}
-            )
+            values = record.with_user(user).web_read({name: {} for name in names})
             self.assertEqual(values[0]["id"], record.id)
         self.debtor.with_company(self.company)._credit_set_hold("Cheque bounced")
         order = self.order.with_user(self.salesperson)
