@@ -1,5 +1,5 @@
 import base64
-import math
+import re
 from datetime import timedelta
 
 from werkzeug.urls import url_encode
@@ -18,6 +18,14 @@ OPEN_INVOICE_DOMAIN = [
 ]
 PORTAL_NOTICE_STATES = ("sent", "paid")
 MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
+# What the pages may say after an answer: a code from this set in the URL,
+# never text (an error's words are kept in the session by the server).
+SUCCESS_CODES = ("promise", "dispute", "plan_active", "plan_draft")
+ERROR_CODE = "refused"
+ERROR_SESSION_KEY = "credit_portal_error"
+# An amount as a customer types it: digits, an optional sign and decimal
+# separator, no exponent, no thousands separator.
+AMOUNT_RE = re.compile(r"^-?\d{1,15}(?:[.,](\d+))?$")
 
 
 class CreditCollectionPortal(CustomerPortal):
@@ -57,14 +65,18 @@ class CreditCollectionPortal(CustomerPortal):
         )
 
     def _credit_open_invoices(self, partner, company=None):
-        """Open customer invoices of the commercial ``partner`` (sudo: the
-        domain itself restricts them to that customer)."""
+        """Open customer invoices of the commercial ``partner`` in ``company``
+        (a reminder's), else in the companies the user is allowed in, as
+        ``/my/invoices`` shows them (sudo: the domain itself restricts them
+        to that customer)."""
         domain = [
             ("commercial_partner_id", "=", partner.commercial_partner_id.id),
             *OPEN_INVOICE_DOMAIN,
         ]
         if company:
             domain.append(("company_id", "=", company.id))
+        else:
+            domain.append(("company_id", "in", request.env.user.company_ids.ids))
         return (
             request.env["account.move"]
             .sudo()
@@ -94,17 +106,42 @@ class CreditCollectionPortal(CustomerPortal):
 
         :raise AccessError, MissingError: nobody identified, or bad token
         """
+        user = request.env.user
         if notice_id:
             notice = self._document_check_access(
                 "credit.notice", int(notice_id), access_token
             )
             if notice.state not in PORTAL_NOTICE_STATES:
                 raise MissingError(request.env._("This document does not exist."))
-            return notice.partner_id.commercial_partner_id, notice, notice.company_id
-        user = request.env.user
+            partner = notice.partner_id.commercial_partner_id
+            owner = not user._is_public() and user.commercial_partner_id == partner
+            if not owner and self._credit_link_expired(notice):
+                raise MissingError(request.env._("This link has expired."))
+            return partner, notice, notice.company_id
         if user._is_public():
             raise AccessError(request.env._("Sign in to see your account."))
         return user.commercial_partner_id, None, None
+
+    def _credit_link_expired(self, notice):
+        """The link of a paid reminder opens for the company's number of days
+        after it was paid, then no more."""
+        if notice.state != "paid":
+            return False
+        closed = notice.date_closed or fields.Date.to_date(notice.write_date)
+        days = notice.company_id.credit_portal_link_days
+        return closed + timedelta(days=days) < fields.Date.context_today(notice)
+
+    def _credit_page_messages(self, kwargs):
+        """(success code, error text) to show: codes from a fixed set only;
+        the words of an error come from the session, where the server put
+        them, never from the URL."""
+        success = kwargs.get("credit_success")
+        error = None
+        if kwargs.get("credit_error") == ERROR_CODE:
+            error = request.session.pop(ERROR_SESSION_KEY, None) or request.env._(
+                "Your request was not recorded; nothing was changed."
+            )
+        return (success if success in SUCCESS_CODES else None), error
 
     def _credit_account_values(self, partner, company=None, notice=None, **kwargs):
         """Values of the account block: open invoices, totals, the grade's
@@ -123,8 +160,9 @@ class CreditCollectionPortal(CustomerPortal):
         max_installments = (
             request.env["credit.payment.plan"]
             .sudo()
-            ._credit_max_installments(partner, plan_company)
+            ._credit_portal_max_installments(partner, plan_company)
         )
+        success, error = self._credit_page_messages(kwargs)
         max_date = today + timedelta(days=plan_company.credit_portal_max_days)
         return {
             "credit_partner": partner,
@@ -143,8 +181,8 @@ class CreditCollectionPortal(CustomerPortal):
             ._description_selection(request.env),
             "credit_max_date": max_date,
             "credit_default_first_date": min(today + timedelta(days=30), max_date),
-            "credit_success": kwargs.get("credit_success"),
-            "credit_error": kwargs.get("credit_error"),
+            "credit_success": success,
+            "credit_error": error,
         }
 
     def _credit_redirect(self, notice, **params):
@@ -188,6 +226,32 @@ class CreditCollectionPortal(CustomerPortal):
                 )
             )
         return invoices
+
+    def _credit_parse_amount(self, value, currency, owed):
+        """The amount a customer typed: a plain number, positive, with no
+        more decimals than the currency has, at most ``owed``."""
+        env = request.env
+        text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
+        match = AMOUNT_RE.match(text)
+        if not match or len(match.group(1) or "") > currency.decimal_places:
+            raise UserError(
+                env._(
+                    "Give the amount as a number with at most %(decimals)s "
+                    "decimals, for example 150.50.",
+                    decimals=currency.decimal_places,
+                )
+            )
+        amount = float(text.replace(",", "."))
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(env._("The amount must be positive."))
+        if currency.compare_amounts(amount, owed) > 0:
+            raise UserError(
+                env._(
+                    "The amount cannot exceed what these invoices owe (%(owed)s).",
+                    owed=currency.format(owed),
+                )
+            )
+        return currency.round(amount)
 
     def _credit_parse_date(self, value, today, company):
         env = request.env
@@ -237,7 +301,8 @@ class CreditCollectionPortal(CustomerPortal):
             with request.env.cr.savepoint():
                 success = action(partner, notice, company)
         except (UserError, ValidationError, AccessError) as error:
-            return self._credit_redirect(notice, credit_error=str(error.args[0]))
+            request.session[ERROR_SESSION_KEY] = str(error.args[0])[:1000]
+            return self._credit_redirect(notice, credit_error=ERROR_CODE)
         return self._credit_redirect(notice, credit_success=success)
 
     # ------------------------------------------------------------------
@@ -369,24 +434,8 @@ class CreditCollectionPortal(CustomerPortal):
             promise_date = self._credit_parse_date(
                 post.get("promise_date"), today, company
             )
-            try:
-                amount = float(post.get("amount") or 0.0)
-            except ValueError:
-                amount = 0.0
-            if not math.isfinite(amount):
-                amount = 0.0
-            amount = currency.round(amount)
-            if currency.compare_amounts(amount, 0.0) <= 0:
-                raise UserError(env._("The amount must be positive."))
             owed = currency.round(sum(invoices.mapped("amount_residual_signed")))
-            if currency.compare_amounts(amount, owed) > 0:
-                raise UserError(
-                    env._(
-                        "The amount cannot exceed what these invoices owe "
-                        "(%(owed)s).",
-                        owed=currency.format(owed),
-                    )
-                )
+            amount = self._credit_parse_amount(post.get("amount"), currency, owed)
             commercial = partner.with_company(company)
             record = (
                 env["credit.promise"]
@@ -508,15 +557,7 @@ class CreditCollectionPortal(CustomerPortal):
             if count < 1:
                 raise UserError(env._("The number of installments must be at least 1."))
             Plan = env["credit.payment.plan"].sudo().with_company(company)
-            maximum = Plan._credit_max_installments(partner, company)
-            if maximum and count > maximum:
-                raise UserError(
-                    env._(
-                        "You can ask for at most %(maximum)s installments; for "
-                        "more, please contact us.",
-                        maximum=maximum,
-                    )
-                )
+            # The limits (grade, portal maximum) are the model's.
             plan = Plan._credit_create_from_request(
                 partner,
                 invoices,

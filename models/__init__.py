@@ -21,6 +21,7 @@ from . import (
     credit_risk_score,
     credit_risk_score_line,
     ir_actions_report,
+    ir_attachment,
     res_company,
     res_config_settings,
     res_partner,

@@ -9,12 +9,24 @@ from odoo.addons.credit_collection.tools import (
     recovery_indemnity,
 )
 
+from .credit_override_mixin import OVERRIDE_FIELDS
+
 SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
+# Dunning data of an invoice: credit controllers only (portal users and
+# plain invoicing users read none of it).
+CONTROLLER = "credit_collection.group_credit_controller"
 
 
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "credit.override.mixin"]
+    _credit_engine_fields = OVERRIDE_FIELDS + (
+        "credit_level_id",
+        "credit_last_notice_id",
+        "credit_formal_notice_date",
+        "credit_notice_line_ids",
+        "credit_payment_plan_ids",
+    )
 
     # The engine reads open invoices customer by customer, in batches (dunning,
     # exposure, risk): without an index each batch scans every move.
@@ -26,36 +38,56 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         help="Highest dunning level this invoice has been through.",
+        groups=CONTROLLER,
     )
     credit_last_notice_id = fields.Many2one(
-        "credit.notice", string="Last Notice", readonly=True, copy=False
+        "credit.notice",
+        string="Last Notice",
+        readonly=True,
+        copy=False,
+        groups=CONTROLLER,
     )
     credit_notice_line_ids = fields.One2many(
-        "credit.notice.line", "move_id", string="Notice Lines", readonly=True
+        "credit.notice.line",
+        "move_id",
+        string="Notice Lines",
+        readonly=True,
+        groups=CONTROLLER,
     )
-    credit_notice_count = fields.Integer(compute="_compute_credit_notice_count")
+    credit_notice_count = fields.Integer(
+        compute="_compute_credit_notice_count", groups=CONTROLLER
+    )
     credit_formal_notice_date = fields.Date(
         string="Formal Notice Date",
         readonly=True,
         copy=False,
         help="Date of the first formal notice that listed this invoice.",
+        groups=CONTROLLER,
     )
     credit_paused_until = fields.Date(
         string="Dunning Paused Until",
         copy=False,
         tracking=True,
         help="No reminder is sent for this invoice until this date included.",
+        groups=CONTROLLER,
     )
     credit_excluded = fields.Boolean(
         string="Excluded from Dunning",
         copy=False,
         tracking=True,
+        groups=CONTROLLER,
     )
     credit_dispute_ids = fields.One2many(
-        "credit.dispute", "move_id", string="Disputes", readonly=True
+        "credit.dispute",
+        "move_id",
+        string="Disputes",
+        readonly=True,
+        groups=CONTROLLER,
     )
     credit_disputed = fields.Boolean(
-        string="Disputed", compute="_compute_credit_disputed"
+        string="Disputed",
+        compute="_compute_credit_disputed",
+        groups=CONTROLLER,
     )
 
     credit_interest_charge_ids = fields.One2many(
@@ -63,18 +95,21 @@ class AccountMove(models.Model):
         "source_move_id",
         string="Interest Charges",
         help="Late interest and recovery indemnities invoiced for this invoice.",
+        groups=CONTROLLER,
     )
     credit_limitation_date = fields.Date(
         string="Limitation Date",
         compute="_compute_credit_limitation",
         help="Last day the claim can be brought to court: 5 years after the due "
         "date between traders, 2 years against a consumer.",
+        groups=CONTROLLER,
     )
     credit_limitation_warning = fields.Boolean(
         string="Limitation Near",
         compute="_compute_credit_limitation",
         help="The invoice is still unpaid and its limitation date is less than "
         "6 months away, or past.",
+        groups=CONTROLLER,
     )
 
     @api.depends("credit_notice_line_ids")
@@ -572,9 +607,11 @@ class AccountMovePaymentPlan(models.Model):
         string="Payment Plans",
         readonly=True,
         copy=False,
+        groups=CONTROLLER,
     )
     credit_payment_plan_count = fields.Integer(
-        compute="_compute_credit_payment_plan_count"
+        compute="_compute_credit_payment_plan_count",
+        groups=CONTROLLER,
     )
 
     @api.depends("credit_payment_plan_ids")

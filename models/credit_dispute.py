@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_engine import check_engine_fields
+
+# Resolved or cancelled through the dispute's buttons or by the payment.
+ENGINE_FIELDS = ("state", "date_closed")
+
 
 class CreditDispute(models.Model):
     """A disputed invoice: no reminder goes out for it while the dispute is
@@ -90,6 +95,8 @@ class CreditDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS, initial={"state": "open"})
         disputes = super().create(vals_list)
         for dispute in disputes:
             dispute.move_id.message_post(
@@ -100,21 +107,27 @@ class CreditDispute(models.Model):
             )
         return disputes
 
+    def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().write(vals)
+
     def action_resolve(self):
-        self.filtered(lambda d: d.state == "open").write(
+        self.check_access("write")
+        self.filtered(lambda d: d.state == "open").sudo().write(
             {"state": "resolved", "date_closed": fields.Date.context_today(self)}
         )
         return True
 
     def action_cancel(self):
-        self.filtered(lambda d: d.state == "open").write(
+        self.check_access("write")
+        self.filtered(lambda d: d.state == "open").sudo().write(
             {"state": "cancelled", "date_closed": fields.Date.context_today(self)}
         )
         return True
 
     def _credit_close_paid(self):
         for dispute in self.filtered(lambda d: d.state == "open"):
-            dispute.write(
+            dispute.sudo().write(
                 {
                     "state": "resolved",
                     "date_closed": fields.Date.context_today(dispute),

@@ -1,8 +1,24 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+
+from .credit_engine import check_engine_fields, engine_allowed
+
+# What was charged is recorded by the charging itself, never by hand: a
+# forged period end would skip interest or charge it twice.
+ENGINE_FIELDS = (
+    "source_move_id",
+    "charge_move_id",
+    "company_id",
+    "partner_id",
+    "date_from",
+    "date_to",
+    "days",
+    "interest_amount",
+    "indemnity_amount",
+)
 
 
 class CreditInterestCharge(models.Model):
@@ -49,6 +65,29 @@ class CreditInterestCharge(models.Model):
     interest_amount = fields.Monetary(string="Interest")
     indemnity_amount = fields.Monetary(string="Recovery Indemnity")
     state = fields.Selection(related="charge_move_id.state", string="Status")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_posted(self):
+        """A charge of a posted interest invoice is what was charged: deleting
+        it would charge the period again."""
+        if not engine_allowed(self.env) and any(
+            charge.sudo().charge_move_id.state == "posted" for charge in self
+        ):
+            raise AccessError(
+                self.env._(
+                    "The charges of a posted interest invoice cannot be deleted."
+                )
+            )
 
     @api.model
     def _credit_get_previous(self, moves):
@@ -181,17 +220,22 @@ class CreditInterestCharge(models.Model):
                 }
             )
         )
-        return self.create(
-            [
-                {
-                    "source_move_id": move.id,
-                    "charge_move_id": invoice.id,
-                    "date_from": interest["date_from"] or False,
-                    "date_to": interest["date_to"] or False,
-                    "days": interest["days"],
-                    "interest_amount": interest["amount"],
-                    "indemnity_amount": indemnity,
-                }
-                for move, interest, indemnity in items
-            ]
+        self.check_access("create")
+        return (
+            self.sudo()
+            .create(
+                [
+                    {
+                        "source_move_id": move.id,
+                        "charge_move_id": invoice.id,
+                        "date_from": interest["date_from"] or False,
+                        "date_to": interest["date_to"] or False,
+                        "days": interest["days"],
+                        "interest_amount": interest["amount"],
+                        "indemnity_amount": indemnity,
+                    }
+                    for move, interest, indemnity in items
+                ]
+            )
+            .with_env(self.env)
         )

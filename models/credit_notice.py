@@ -8,7 +8,36 @@ from odoo.tools import SQL, format_date
 
 from ..tools import late_interest
 
+from .credit_engine import check_engine_fields, engine_allowed
+
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
+# Set by the notice's actions and the engine only (see credit_engine.py).
+ENGINE_FIELDS = (
+    "state",
+    "sent_date",
+    "date_closed",
+    "letter_attachment_id",
+    "amount_residual",
+    "amount_overdue",
+    "amount_total",
+    "max_days_overdue",
+    "priority_score",
+)
+# What a notice said once it went out: fixed, like the letter.
+ISSUED_FIELDS = (
+    "name",
+    "company_id",
+    "partner_id",
+    "contact_id",
+    "scenario_id",
+    "level_id",
+    "date",
+    "payment_deadline",
+    "line_ids",
+    "fee_amount",
+    "channel_summary",
+)
+EDITABLE_STATES = ("draft", "to_validate")
 
 
 def notice_totals(lines, fee_amount, currency):
@@ -79,7 +108,11 @@ class CreditNotice(models.Model):
         readonly=True,
         help="The customer's invoicing contact, who receives the reminder.",
     )
-    scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
+    # Internal collection data: the customer reads its notices (portal), not
+    # how it is handled (scenario, collector, channels, priority).
+    scenario_id = fields.Many2one(
+        "credit.dunning.scenario", readonly=True, groups="base.group_user"
+    )
     level_id = fields.Many2one(
         "credit.dunning.level", required=True, readonly=True, index=True
     )
@@ -120,17 +153,34 @@ class CreditNotice(models.Model):
         store=True,
         help="Amount overdue times days overdue: the worklist starts with the "
         "largest and oldest debts.",
+        groups="base.group_user",
     )
     sent_date = fields.Datetime(readonly=True, copy=False)
-    channel_summary = fields.Char(string="Channels", readonly=True, copy=False)
-    letter_attachment_id = fields.Many2one("ir.attachment", readonly=True, copy=False)
+    date_closed = fields.Date(
+        readonly=True,
+        copy=False,
+        help="Day the notice was paid or cancelled: its reminder link expires "
+        "some days later (Accounting settings).",
+    )
+    channel_summary = fields.Char(
+        string="Channels", readonly=True, copy=False, groups="base.group_user"
+    )
+    letter_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Letter",
+        readonly=True,
+        copy=False,
+        help="The PDF letter of this notice, stored when it went out. Only the "
+        "engine binds it (never found by file name); a Credit Manager may "
+        "regenerate it, which is logged.",
+    )
     letter_to_print = fields.Boolean(readonly=True, copy=False)
     letter_printed_date = fields.Date(readonly=True, copy=False)
     registered_letter_number = fields.Char(
         help="Number of the registered letter (lettre recommandée) that "
         "carried this notice.",
     )
-    failure_reason = fields.Text(readonly=True, copy=False)
+    failure_reason = fields.Text(readonly=True, copy=False, groups="base.group_user")
     email_pending = fields.Boolean(
         readonly=True,
         copy=False,
@@ -173,6 +223,7 @@ class CreditNotice(models.Model):
         default=lambda self: self._default_user_id(),
         help="Signs the letter and makes the calls: the customer's collector, "
         "else its salesperson, else the company's collections user.",
+        groups="base.group_user",
     )
     debtor_type = fields.Selection(
         [("business", "Business"), ("consumer", "Consumer")],
@@ -369,6 +420,7 @@ class CreditNotice(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS, initial={"state": "draft"})
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"]
@@ -377,6 +429,22 @@ class CreditNotice(models.Model):
                     or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
+        if any(notice.state not in EDITABLE_STATES for notice in self):
+            check_engine_fields(self, vals, ISSUED_FIELDS)
+        return super().write(vals)
+
+    def _credit_check_lines_editable(self):
+        """The invoices of a notice that went out are what it said: fixed,
+        except for the engine (superuser mode)."""
+        if engine_allowed(self.env):
+            return
+        if any(notice.sudo().state not in EDITABLE_STATES for notice in self):
+            raise AccessError(
+                self.env._("The invoices of a notice that went out cannot be changed.")
+            )
 
     def _get_report_base_filename(self):
         self.ensure_one()
@@ -388,6 +456,7 @@ class CreditNotice(models.Model):
 
     def action_validate(self):
         """Validate and send the notices waiting for a controller."""
+        self.check_access("write")
         if any(notice.state != "to_validate" for notice in self):
             raise UserError(self.env._("Only notices to validate can be validated."))
         self._credit_check_can_send()
@@ -395,9 +464,12 @@ class CreditNotice(models.Model):
         return True
 
     def action_cancel(self):
+        self.check_access("write")
         if any(notice.state in ("sent", "paid") for notice in self):
             raise UserError(self.env._("A notice that went out cannot be cancelled."))
-        self.write({"state": "cancelled"})
+        self.sudo().write(
+            {"state": "cancelled", "date_closed": fields.Date.context_today(self)}
+        )
         return True
 
     def action_credit_escalate(self):
@@ -450,7 +522,8 @@ class CreditNotice(models.Model):
                     )
                 )
         previous = self.level_id
-        self.write(
+        # The engine's own write, once the controller's choice is checked.
+        self.sudo().write(
             {
                 "level_id": level.id,
                 "fee_amount": level._credit_fee(
@@ -480,6 +553,7 @@ class CreditNotice(models.Model):
         )
 
     def action_retry(self):
+        self.check_access("write")
         if any(notice.state != "failed" for notice in self):
             raise UserError(self.env._("Only failed notices can be sent again."))
         self._credit_check_can_send()
@@ -655,7 +729,7 @@ class CreditNotice(models.Model):
 
     def _credit_mark_failed(self, reason):
         self.ensure_one()
-        self.write({"state": "failed", "failure_reason": reason})
+        self.sudo().write({"state": "failed", "failure_reason": reason})
         self.message_post(
             body=self.env._("Sending failed: %(reason)s", reason=reason),
             subtype_xmlid="mail.mt_note",
@@ -687,7 +761,7 @@ class CreditNotice(models.Model):
         for notice in self:
             by_summary[", ".join(summaries[notice.id])] |= notice
         for summary, notices in by_summary.items():
-            notices.write(
+            notices.sudo().write(
                 {
                     "state": "sent",
                     "sent_date": now,
@@ -765,16 +839,70 @@ class CreditNotice(models.Model):
             content, _report_type = self.env["ir.actions.report"]._render(
                 "credit_collection.action_report_credit_notice", self.ids
             )
-            self.letter_attachment_id = self.env["ir.attachment"].create(
-                {
-                    "name": f"{self._get_report_base_filename()}.pdf",
-                    "datas": base64.b64encode(content),
-                    "res_model": self._name,
-                    "res_id": self.id,
-                    "mimetype": "application/pdf",
-                }
-            )
+            self._credit_store_letters({self.id: content})
         return self.letter_attachment_id
+
+    def _credit_store_letters(self, contents):
+        """Store ``{notice id: PDF bytes}`` as the letters of these notices and
+        bind them (``letter_attachment_id``): the engine's one way to write a
+        letter. Returns the attachments."""
+        notices = self.browse(list(contents)).sudo()
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": f"Notice - {notice.name}.pdf",
+                        "raw": contents[notice.id],
+                        "res_model": self._name,
+                        "res_id": notice.id,
+                        "mimetype": "application/pdf",
+                    }
+                    for notice in notices
+                ]
+            )
+        )
+        for notice, attachment in zip(notices, attachments, strict=True):
+            notice.letter_attachment_id = attachment
+        return attachments
+
+    def action_credit_regenerate_letter(self):
+        """A Credit Manager renders the letter again from the notice as it
+        stands and binds the new PDF; the previous one stays attached and
+        the regeneration is in the chatter."""
+        if not self.env.user.has_group("credit_collection.group_credit_manager"):
+            raise AccessError(
+                self.env._("Only a Credit Manager can regenerate a letter.")
+            )
+        self.check_access("write")
+        if any(notice.state not in ("sent", "paid") for notice in self):
+            raise UserError(
+                self.env._("Only the letter of a notice that went out is stored.")
+            )
+        report = self.env.ref("credit_collection.action_report_credit_notice")
+        contents = {}
+        for notice in self:
+            content, report_type = (
+                self.env["ir.actions.report"]
+                .with_context(report_pdf_no_attachment=True)
+                ._render_qweb_pdf(report, notice.ids)
+            )
+            if report_type != "pdf":
+                raise UserError(self.env._("No PDF engine to render the letter."))
+            contents[notice.id] = content
+        previous = {notice.id: notice.letter_attachment_id for notice in self}
+        self._credit_store_letters(contents)
+        for notice in self:
+            notice.message_post(
+                body=self.env._(
+                    "Letter regenerated by %(user)s (previous letter: %(previous)s).",
+                    user=self.env.user.name,
+                    previous=previous[notice.id].name or self.env._("none"),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     def _credit_invoice_attachments(self):
         """The invoice PDFs, rendered once and then reused by Odoo."""
@@ -833,7 +961,7 @@ class CreditNotice(models.Model):
             for notice in self:
                 notice.line_ids.move_id.filtered(
                     lambda move: not move.credit_formal_notice_date
-                ).credit_formal_notice_date = notice.date
+                ).sudo().credit_formal_notice_date = notice.date
         if level.set_credit_hold:
             for notice in self:
                 notice.partner_id.with_company(notice.company_id)._credit_set_hold(
@@ -898,7 +1026,9 @@ class CreditNotice(models.Model):
             if all(
                 move.payment_state in settled_states for move in notice.line_ids.move_id
             ):
-                notice.state = "paid"
+                notice.sudo().write(
+                    {"state": "paid", "date_closed": fields.Date.context_today(notice)}
+                )
                 template = notice.scenario_id.thank_you_template_id
                 if template and notice.contact_id.email:
                     template.send_mail(notice.id, force_send=False)
@@ -908,11 +1038,11 @@ class CreditNotice(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_attach_letter(self):
-        """Store the PDF letter of the notices that went out and link it on
-        them: the report's attachment expression saves it, later prints
-        reuse it, so the letter on file is the one that was sent. A
-        rendering error is noted on the notices and never undoes the
-        sending."""
+        """Store the PDF letter of the notices that went out and bind it on
+        them (the report stores what it renders for a sent notice without
+        letter, see ir_actions_report.py); later prints reuse it, so the
+        letter on file is the one that was sent. A rendering error is noted
+        on the notices and never undoes the sending."""
         notices = self.filtered(
             lambda notice: notice.state in ("sent", "paid")
             and not notice.letter_attachment_id
@@ -937,7 +1067,3 @@ class CreditNotice(models.Model):
             return
         if report_type != "pdf":
             return  # no PDF engine (test mode): nothing to store
-        for notice in notices:
-            attachment = report.retrieve_attachment(notice)
-            if attachment:
-                notice.letter_attachment_id = attachment

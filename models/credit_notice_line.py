@@ -56,3 +56,20 @@ class CreditNoticeLine(models.Model):
                 company,
                 notice.date or fields.Date.context_today(line),
             )
+    @api.model_create_multi
+    def create(self, vals_list):
+        notices = self.env["credit.notice"].browse(
+            [vals["notice_id"] for vals in vals_list if vals.get("notice_id")]
+        )
+        notices._credit_check_lines_editable()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.notice_id._credit_check_lines_editable()
+        if vals.get("notice_id"):
+            self.notice_id.browse(vals["notice_id"])._credit_check_lines_editable()
+        return super().write(vals)
+
+    def unlink(self):
+        self.notice_id._credit_check_lines_editable()
+        return super().unlink()

@@ -1,5 +1,14 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
+
+from .credit_engine import check_engine_fields
+
+OVERRIDE_FIELDS = (
+    "credit_override_user_id",
+    "credit_override_date",
+    "credit_override_reason",
+    "credit_override_amount",
+)
 
 
 class CreditOverrideMixin(models.AbstractModel):
@@ -8,18 +17,40 @@ class CreditOverrideMixin(models.AbstractModel):
 
     _name = "credit.override.mixin"
     _description = "Credit Check Override"
+    # Fields that only the module's actions write (see credit_engine.py).
+    _credit_engine_fields = OVERRIDE_FIELDS
 
+    # Written only by _credit_approve_override; internal users only.
     credit_override_user_id = fields.Many2one(
-        "res.users", string="Credit Override By", readonly=True, copy=False
+        "res.users",
+        string="Credit Override By",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
-    credit_override_date = fields.Datetime(readonly=True, copy=False)
-    credit_override_reason = fields.Char(readonly=True, copy=False)
+    credit_override_date = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_user"
+    )
+    credit_override_reason = fields.Char(
+        readonly=True, copy=False, groups="base.group_user"
+    )
     credit_override_amount = fields.Float(
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="Total of the document when the override was approved; a larger "
         "total needs a new approval.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, self._credit_engine_fields)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, vals, self._credit_engine_fields)
+        return super().write(vals)
 
     def _credit_check_amount(self):
         """Amount this document adds to the customer's exposure, in the
@@ -122,7 +153,8 @@ class CreditOverrideMixin(models.AbstractModel):
 
     def _credit_approve_override(self, reason):
         """Record a Credit Manager's approval on the document and its
-        customer, then confirm the document."""
+        customer: the approver is whoever approves, for the document's total
+        at this moment (a larger total needs a new approval)."""
         self.ensure_one()
         if not self.env.user.has_group("credit_collection.group_credit_manager"):
             raise UserError(
@@ -130,7 +162,7 @@ class CreditOverrideMixin(models.AbstractModel):
             )
         if not reason:
             raise UserError(self.env._("Give the reason of the credit override."))
-        self.write(
+        self.sudo().write(
             {
                 "credit_override_user_id": self.env.uid,
                 "credit_override_date": fields.Datetime.now(),

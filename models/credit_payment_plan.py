@@ -8,9 +8,45 @@ from odoo.tools import SQL
 
 from odoo.addons.credit_collection.tools import payment_schedule
 
+from .credit_engine import check_engine_fields
+
 _logger = logging.getLogger(__name__)
 
 OPEN_PLAN_STATES = ("draft", "active")
+# What the customer agreed to and where the plan stands: set when the plan is
+# made (_credit_create_plan) and by its actions, never written directly.
+ENGINE_FIELDS = (
+    "name",
+    "company_id",
+    "partner_id",
+    "currency_id",
+    "move_ids",
+    "charge_move_id",
+    "installment_ids",
+    "state",
+    "date",
+    "first_date",
+    "frequency",
+    "interval_days",
+    "installment_count",
+    "amount_invoices",
+    "down_payment",
+    "interest_rate",
+    "interest_amount",
+    "fee_amount",
+    "amount_total",
+    "amount_paid",
+    "amount_remaining",
+    "progress",
+    "residual_at_start",
+    "next_due_date",
+    "date_activated",
+    "date_broken",
+    "source",
+    "exceeds_grade_limit",
+)
+# Why a plan asked for on the portal waits for a collector.
+REVIEW_STAGES = ("agency", "legal")
 FREQUENCY_SELECTION = [
     ("weekly", "Weekly"),
     ("monthly", "Monthly"),
@@ -135,6 +171,7 @@ class CreditPaymentPlan(models.Model):
         index=True,
         default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
+        groups="base.group_user",
     )
     source = fields.Selection(
         [("backend", "Collector"), ("portal", "Customer portal")],
@@ -147,6 +184,7 @@ class CreditPaymentPlan(models.Model):
         copy=False,
         help="More installments than the customer's risk grade allows: a "
         "Credit Manager approved it.",
+        groups="base.group_user",
     )
     contact_id = fields.Many2one(
         "res.partner",
@@ -154,7 +192,7 @@ class CreditPaymentPlan(models.Model):
         compute="_compute_contact_id",
         help="The customer's invoicing contact, who receives the plan.",
     )
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     _sql_constraints = [
         (
@@ -194,6 +232,7 @@ class CreditPaymentPlan(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS)
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(
                     vals.get("company_id") or self.env.company.id
@@ -208,6 +247,10 @@ class CreditPaymentPlan(models.Model):
         for plan in plans:
             plan.message_subscribe(partner_ids=plan.user_id.partner_id.ids)
         return plans
+
+    def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft_or_cancelled(self):
@@ -290,16 +333,57 @@ class CreditPaymentPlan(models.Model):
     @api.model
     def _credit_max_installments(self, partner, company):
         """Largest number of installments the customer's risk grade allows in
-        ``company``; 0 means no limit."""
-        grade = partner.commercial_partner_id.with_company(company).credit_risk_grade_id
-        return grade.sudo().max_plan_installments or 0
+        ``company`` (without grade, the company's limit): always finite, 0
+        means that every plan needs a Credit Manager."""
+        grade = (
+            partner.commercial_partner_id.with_company(company)
+            .sudo()
+            .credit_risk_grade_id
+        )
+        if grade:
+            return grade.max_plan_installments
+        return company.sudo().credit_plan_ungraded_max_installments
+
+    @api.model
+    def _credit_portal_max_installments(self, partner, company):
+        """What a customer may ask for by themselves: the grade's limit and
+        at most the company's portal limit."""
+        return min(
+            self._credit_max_installments(partner, company),
+            company.sudo().credit_plan_portal_max_installments,
+        )
+
+    @api.model
+    def _credit_review_reasons(self, partner, invoices, company):
+        """Why a plan requested on the portal must wait for a collector: the
+        customer is at the agency or legal stage, on credit hold, or some of
+        the invoices are disputed."""
+        customer = partner.commercial_partner_id.with_company(company).sudo()
+        reasons = []
+        if customer.credit_escalation_stage in REVIEW_STAGES:
+            reasons.append(self.env._("the account is with collection or legal"))
+        if customer.credit_hold:
+            reasons.append(self.env._("the customer is on credit hold"))
+        disputed = (
+            self.env["credit.dispute"]
+            .sudo()
+            .search([("move_id", "in", invoices.ids), ("state", "=", "open")])
+        )
+        if disputed:
+            reasons.append(
+                self.env._(
+                    "invoices %(invoices)s are disputed",
+                    invoices=", ".join(disputed.move_id.mapped("name")),
+                )
+            )
+        return reasons
 
     @api.model
     def _credit_check_grade_limit(self, partner, company, count):
         """Over the grade's limit, only a Credit Manager may go on. Returns
         True when the limit is exceeded (and allowed)."""
         maximum = self._credit_max_installments(partner, company)
-        if not maximum or count <= maximum:
+        if count <= maximum:
             return False
         if not self.env.user.has_group("credit_collection.group_credit_manager"):
             raise AccessError(
@@ -382,6 +466,7 @@ class CreditPaymentPlan(models.Model):
     @api.model
     def _credit_create_plan(self, partner, moves, params, source="backend"):
         """Check and create a draft plan with its schedule."""
+        self.check_access("create")
         company = moves.company_id[:1] or self.env.company
         partner = partner.commercial_partner_id
         self._credit_check_invoices(moves, partner=partner, company=company)
@@ -393,37 +478,42 @@ class CreditPaymentPlan(models.Model):
             collector = partner.with_company(company)._credit_collector()
             if collector.share:
                 collector = company.credit_fallback_user_id
-        plan = self.create(
-            {
-                "company_id": company.id,
-                "partner_id": partner.id,
-                "currency_id": currency.id,
-                "move_ids": [Command.set(moves.ids)],
-                "date": params.get("date") or fields.Date.context_today(self),
-                "first_date": params["first_date"],
-                "frequency": params.get("frequency") or "monthly",
-                "interval_days": params.get("interval_days") or 0,
-                "installment_count": schedule.count,
-                "amount_invoices": float(schedule.principal),
-                "down_payment": float(schedule.down_payment),
-                "interest_rate": params.get("interest_rate") or 0.0,
-                "interest_amount": float(schedule.interest),
-                "fee_amount": float(schedule.fee),
-                "source": source,
-                "exceeds_grade_limit": exceeds,
-                "user_id": collector.id,
-                "installment_ids": [
-                    Command.create(
-                        {
-                            "sequence": item.sequence,
-                            "date_due": item.date_due,
-                            "amount": float(item.amount),
-                            "is_down_payment": item.is_down_payment,
-                        }
-                    )
-                    for item in schedule.installments
-                ],
-            }
+        # The one way to make a plan: its schedule is the calculator's.
+        plan = (
+            self.sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "date": params.get("date") or fields.Date.context_today(self),
+                    "first_date": params["first_date"],
+                    "frequency": params.get("frequency") or "monthly",
+                    "interval_days": params.get("interval_days") or 0,
+                    "installment_count": schedule.count,
+                    "amount_invoices": float(schedule.principal),
+                    "down_payment": float(schedule.down_payment),
+                    "interest_rate": params.get("interest_rate") or 0.0,
+                    "interest_amount": float(schedule.interest),
+                    "fee_amount": float(schedule.fee),
+                    "source": source,
+                    "exceeds_grade_limit": exceeds,
+                    "user_id": collector.id,
+                    "installment_ids": [
+                        Command.create(
+                            {
+                                "sequence": item.sequence,
+                                "date_due": item.date_due,
+                                "amount": float(item.amount),
+                                "is_down_payment": item.is_down_payment,
+                            }
+                        )
+                        for item in schedule.installments
+                    ],
+                }
+            )
+            .with_env(self.env)
         )
         if exceeds:
             plan.message_post(
@@ -443,12 +533,26 @@ class CreditPaymentPlan(models.Model):
     ):
         """Public API for the customer portal: a monthly plan of
         ``installments`` over ``invoices`` from ``first_date``. Within the
-        grade's limit and with ``auto_approve`` it is activated at once;
-        otherwise it stays draft until a collector approves it.
+        grade's and the portal's limits and with ``auto_approve`` it is
+        activated at once, unless the customer is at the agency or legal
+        stage, on credit hold or disputes some of the invoices: then, as
+        without ``auto_approve``, it stays a draft request until a collector
+        approves it.
 
         :raise UserError, ValidationError, AccessError: bad request or over
-            the grade's limit
+            the grade's or the portal's limit
         """
+        company = invoices.company_id[:1] or self.env.company
+        self._credit_check_grade_limit(partner, company, installments)
+        maximum = self._credit_portal_max_installments(partner, company)
+        if installments > maximum:
+            raise UserError(
+                self.env._(
+                    "You can ask for at most %(maximum)s installments; for "
+                    "more, please contact us.",
+                    maximum=maximum,
+                )
+            )
         plan = self._credit_create_plan(
             partner,
             invoices,
@@ -462,7 +566,15 @@ class CreditPaymentPlan(models.Model):
         plan.message_post(
             body=self.env._("Payment plan requested by the customer on the portal.")
         )
-        if auto_approve:
+        reasons = self._credit_review_reasons(partner, invoices, company)
+        if reasons:
+            plan.message_post(
+                body=self.env._(
+                    "To be approved by a collector: %(reasons)s.",
+                    reasons="; ".join(reasons),
+                )
+            )
+        elif auto_approve:
             plan.action_activate()
         return plan
 
@@ -472,6 +584,7 @@ class CreditPaymentPlan(models.Model):
     def action_activate(self):
         """Approve the plan: issue the charges invoice, pause dunning of its
         invoices and send the customer the schedule."""
+        self.check_access("write")
         today = fields.Date.context_today(self)
         for plan in self:
             if plan.state != "draft":
@@ -479,6 +592,7 @@ class CreditPaymentPlan(models.Model):
                     self.env._("Only a draft payment plan can be activated.")
                 )
             plan._credit_check_invoices(plan.move_ids)
+            plan._credit_check_schedule()
             first = plan.installment_ids.filtered(lambda i: not i.is_down_payment)[:1]
             if first.date_due < today:
                 raise UserError(
@@ -506,7 +620,7 @@ class CreditPaymentPlan(models.Model):
                 plan.partner_id, plan.company_id, plan.installment_count
             )
             plan._credit_create_charge_invoice()
-            plan.write(
+            plan.sudo().write(
                 {
                     "state": "active",
                     "date_activated": today,
@@ -515,6 +629,11 @@ class CreditPaymentPlan(models.Model):
                         sum(plan.move_ids.mapped("amount_residual"))
                     ),
                 }
+            )
+            plan.message_post(
+                body=self.env._(
+                    "Payment plan approved by %(user)s.", user=self.env.user.name
+                )
             )
             for move in plan.move_ids:
                 move.message_post(
@@ -530,6 +649,7 @@ class CreditPaymentPlan(models.Model):
     def action_cancel(self):
         """Cancel the plan: installments cancelled, pause lifted, the charges
         invoice reversed when nothing was paid on it."""
+        self.check_access("write")
         for plan in self:
             if plan.state in ("done", "cancelled"):
                 raise UserError(
@@ -551,8 +671,13 @@ class CreditPaymentPlan(models.Model):
                 )
             elif charge.state == "draft":
                 charge.button_cancel()
-            plan.installment_ids.write({"state": "cancelled"})
-            plan.write({"state": "cancelled"})
+            plan.installment_ids.sudo().write({"state": "cancelled"})
+            plan.sudo().write({"state": "cancelled"})
+            plan.message_post(
+                body=self.env._(
+                    "Payment plan cancelled by %(user)s.", user=self.env.user.name
+                )
+            )
             plan.activity_unlink(["mail.mail_activity_data_todo"])
             for move in plan.move_ids - charge:
                 move.message_post(
@@ -577,6 +702,29 @@ class CreditPaymentPlan(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+    def _credit_check_schedule(self):
+        """The schedule is the one the plan was made with: as many
+        installments as its count, adding up to what the invoices owe plus
+        the charges, the down payment as agreed."""
+        self.ensure_one()
+        currency = self.currency_id
+        rows = self.installment_ids
+        down = rows.filtered("is_down_payment")
+        expected = self.amount_invoices + self.interest_amount + self.fee_amount
+        if (
+            len(rows - down) != self.installment_count
+            or len(down) > 1
+            or currency.compare_amounts(sum(down.mapped("amount")), self.down_payment)
+            or currency.compare_amounts(sum(rows.mapped("amount")), expected)
+        ):
+            raise UserError(
+                self.env._(
+                    "The schedule of %(plan)s does not match the plan: cancel it "
+                    "and prepare a new one.",
+                    plan=self.name,
+                )
+            )
+
     def _credit_create_charge_invoice(self):
         """Interest and fee are owed like an invoice: one posted invoice, part
         of the plan, so that the customer's payments can settle them."""
@@ -629,7 +777,9 @@ class CreditPaymentPlan(models.Model):
             )
         )
         move.action_post()
-        self.write({"charge_move_id": move.id, "move_ids": [Command.link(move.id)]})
+        self.sudo().write(
+            {"charge_move_id": move.id, "move_ids": [Command.link(move.id)]}
+        )
         return move
 
     def _credit_send_plan(self):
@@ -690,7 +840,7 @@ class CreditPaymentPlan(models.Model):
                     currency.compare_amounts(part, installment.paid_amount)
                     or state != installment.state
                 ):
-                    installment.write({"paid_amount": part, "state": state})
+                    installment.sudo().write({"paid_amount": part, "state": state})
             all_paid = all(
                 move.payment_state in ("paid", "in_payment", "reversed")
                 for move in plan.move_ids
@@ -700,7 +850,7 @@ class CreditPaymentPlan(models.Model):
             ):
                 done |= plan
         for plan in done:
-            plan.state = "done"
+            plan.sudo().state = "done"
             plan.activity_unlink(["mail.mail_activity_data_todo"])
             plan.message_post(body=self.env._("All installments are paid."))
         return done
@@ -710,7 +860,7 @@ class CreditPaymentPlan(models.Model):
         collector is told."""
         for plan in self:
             late = plan.installment_ids.filtered(lambda i: i.state == "late")[:1]
-            plan.write({"state": "broken", "date_broken": today})
+            plan.sudo().write({"state": "broken", "date_broken": today})
             summary = self.env._(
                 "Broken payment plan %(plan)s: %(partner)s did not pay the "
                 "installment of %(amount)s due on %(date)s",

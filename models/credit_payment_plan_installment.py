@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .credit_engine import engine_allowed
 
 
 class CreditPaymentPlanInstallment(models.Model):
@@ -63,3 +66,27 @@ class CreditPaymentPlanInstallment(models.Model):
                 else self.env._("installment %(number)s", number=installment.sequence)
             )
             installment.display_name = f"{installment.plan_id.name or ''} {label}"
+
+    def _credit_check_engine(self):
+        """A schedule is made with its plan and followed by the payments:
+        no installment is added, changed or removed by hand."""
+        if not engine_allowed(self.env):
+            raise AccessError(
+                self.env._(
+                    "The installments of a payment plan change only through the "
+                    "plan's actions."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._credit_check_engine()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._credit_check_engine()
+        return super().write(vals)
+
+    def unlink(self):
+        self._credit_check_engine()
+        return super().unlink()

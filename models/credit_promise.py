@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .credit_engine import check_engine_fields
+
+# Kept and broken are the payments' and the daily run's verdict.
+ENGINE_FIELDS = ("state", "residual_at_promise")
+
 
 class CreditPromise(models.Model):
     """A customer's promise to pay some invoices by a date. Dunning of those
@@ -104,9 +109,11 @@ class CreditPromise(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS, initial={"state": "open"})
         promises = super().create(vals_list)
         for promise in promises:
-            promise.residual_at_promise = sum(
+            promise.sudo().residual_at_promise = sum(
                 promise.move_ids.mapped("amount_residual_signed")
             )
             for move in promise.move_ids:
@@ -117,8 +124,13 @@ class CreditPromise(models.Model):
                 )
         return promises
 
+    def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().write(vals)
+
     def action_cancel(self):
-        self.filtered(lambda p: p.state == "open").state = "cancelled"
+        self.check_access("write")
+        self.filtered(lambda p: p.state == "open").sudo().state = "cancelled"
         return True
 
     def _credit_check_kept(self):
@@ -134,7 +146,7 @@ class CreditPromise(models.Model):
                 promise.currency_id.compare_amounts(promise.amount_paid, promise.amount)
                 >= 0
             ):
-                promise.state = "kept"
+                promise.sudo().state = "kept"
 
     @api.model
     def _credit_detect_broken(self, date, company):
@@ -150,7 +162,7 @@ class CreditPromise(models.Model):
         overdue._credit_check_kept()
         broken = overdue.filtered(lambda p: p.state == "open")
         for promise in broken:
-            promise.state = "broken"
+            promise.sudo().state = "broken"
             promise.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=date,

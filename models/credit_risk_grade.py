@@ -34,8 +34,8 @@ class CreditRiskGrade(models.Model):
     )
     max_plan_installments = fields.Integer(
         string="Maximum Plan Installments",
-        help="Largest number of installments a payment plan may have. "
-        "Zero means no payment plan.",
+        help="Largest number of installments a payment plan may have; more "
+        "need a Credit Manager. Zero: every plan needs a Credit Manager.",
     )
     scenario_id = fields.Many2one(
         "credit.dunning.scenario",

@@ -15,8 +15,9 @@ from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 
 _logger = logging.getLogger(__name__)
 
+NOTICE_REPORT = "credit_collection.report_credit_notice"
 ONE_DOCUMENT_PER_RUN = (
-    "credit_collection.report_credit_notice",
+    NOTICE_REPORT,
     "credit_collection.report_credit_statement",
 )
 # wkhtmltopdf processes run at the same time for a batch of letters: each
@@ -35,6 +36,38 @@ def _run_command(command):
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    def retrieve_attachment(self, record):
+        """The stored letter of a notice is the one bound on it, never a file
+        found by its name (anyone who may attach a file to the notice could
+        name it so)."""
+        if self.report_name == NOTICE_REPORT:
+            return record.sudo().letter_attachment_id or None
+        return super().retrieve_attachment(record)
+
+    def _prepare_pdf_report_attachment_vals_list(self, report, streams):
+        """A sent notice printed before its letter was stored gets it stored
+        and bound by the engine (internal users only: the portal never
+        writes a letter); Odoo does not store notice letters by name."""
+        if report.report_name != NOTICE_REPORT:
+            return super()._prepare_pdf_report_attachment_vals_list(report, streams)
+        if self.env.user.share:
+            return []
+        notices = (
+            self.env["credit.notice"]
+            .sudo()
+            .browse([res_id for res_id in streams if res_id])
+            .filtered(
+                lambda notice: notice.state in ("sent", "paid")
+                and not notice.letter_attachment_id
+                and not streams[notice.id]["attachment"]
+                and streams[notice.id]["stream"]
+            )
+        )
+        notices._credit_store_letters(
+            {notice.id: streams[notice.id]["stream"].getvalue() for notice in notices}
+        )
+        return []
 
     def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
         """Letters and statements are rendered one document per wkhtmltopdf

@@ -274,10 +274,50 @@ class ResCompany(models.Model):
         "or start a payment plan on the portal.",
     )
 
+    credit_plan_ungraded_max_installments = fields.Integer(
+        string="Plan Installments without Grade",
+        default=6,
+        help="Largest number of installments of a payment plan for a customer "
+        "without risk grade; more need a Credit Manager.",
+    )
+    credit_plan_portal_max_installments = fields.Integer(
+        string="Portal Plan Installments",
+        default=6,
+        help="Largest number of installments a customer may ask for on the "
+        "portal, whatever their grade allows.",
+    )
+    credit_portal_link_days = fields.Integer(
+        string="Reminder Link Validity (days)",
+        default=30,
+        help="Days a reminder's link keeps opening once the reminder is paid "
+        "or cancelled.",
+    )
+
     @api.constrains("credit_portal_max_days")
     def _check_credit_portal_max_days(self):
         for company in self:
             if company.credit_portal_max_days < 1:
                 raise ValidationError(
                     self.env._("The portal horizon must be at least one day.")
+                )
+
+    @api.constrains(
+        "credit_plan_ungraded_max_installments",
+        "credit_plan_portal_max_installments",
+        "credit_portal_link_days",
+    )
+    def _check_credit_portal_limits(self):
+        for company in self:
+            if (
+                min(
+                    company.credit_plan_ungraded_max_installments,
+                    company.credit_plan_portal_max_installments,
+                    company.credit_portal_link_days,
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Installment limits and the link validity cannot be negative."
+                    )
                 )

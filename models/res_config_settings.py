@@ -84,6 +84,15 @@ class ResConfigSettings(models.TransientModel):
     credit_plan_portal_auto_approve = fields.Boolean(
         related="company_id.credit_plan_portal_auto_approve", readonly=False
     )
+    credit_plan_ungraded_max_installments = fields.Integer(
+        related="company_id.credit_plan_ungraded_max_installments", readonly=False
+    )
+    credit_plan_portal_max_installments = fields.Integer(
+        related="company_id.credit_plan_portal_max_installments", readonly=False
+    )
+    credit_portal_link_days = fields.Integer(
+        related="company_id.credit_portal_link_days", readonly=False
+    )
     credit_portal_max_days = fields.Integer(
         related="company_id.credit_portal_max_days", readonly=False
     )

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..tools.risk_scoring import PartnerStats, compute_score
+from .credit_engine import check_engine_fields
 from .credit_risk_score_line import FACTOR_KEYS
 
 # Customers scored per batch of the nightly recompute: each batch scans the
@@ -26,6 +27,22 @@ RISK_PARTNER_FIELDS = [
 # Who may read a customer's credit figures (limit, exposure, hold reason,
 # grade): the groups of Odoo's own ``credit_limit`` field.
 CREDIT_FIGURES_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+# Who may read a customer's collection file (score, grade and its reasons,
+# exposure, scenario, collector, level, stage, pauses): credit controllers.
+# Code reached by core flows for other users (credit check, payments) reads
+# these fields with a narrow sudo().
+CONTROLLER = "credit_collection.group_credit_controller"
+# Set by the engine and the managers' wizards only (see credit_engine.py).
+ENGINE_FIELDS = (
+    "credit_risk_score",
+    "credit_risk_grade_id",
+    "credit_grade_override_id",
+    "credit_grade_override_reason",
+    "credit_grade_override_date_end",
+    "credit_level_id",
+    "credit_escalation_stage",
+    "credit_case_file_attachment_id",
+)
 
 # Computed together by _compute_credit_exposure.
 EXPOSURE_FIELDS = [
@@ -61,6 +78,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Person in charge of collecting this customer's receivables.",
+        groups=CONTROLLER,
     )
     credit_scenario_id = fields.Many2one(
         "credit.dunning.scenario",
@@ -69,6 +87,7 @@ class ResPartner(models.Model):
         domain="['|', ('company_id', '=', False), "
         "('company_id', '=', current_company_id)]",
         help="Overrides the scenario chosen by grade, tag or company default.",
+        groups=CONTROLLER,
     )
 
     # Credit: hold, risk score and grade, all per company.
@@ -78,9 +97,14 @@ class ResPartner(models.Model):
         tracking=True,
         help="Sale orders and invoices of a customer on hold are blocked or "
         "warned, depending on the company's credit check.",
+        groups=CREDIT_FIGURES_GROUPS,
     )
     credit_hold_reason = fields.Char(
-        string="Hold Reason", company_dependent=True, copy=False, tracking=True
+        string="Hold Reason",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        groups=CREDIT_FIGURES_GROUPS,
     )
     credit_risk_score = fields.Integer(
         string="Risk Score",
@@ -88,6 +112,7 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
         help="0 (worst) to 100 (best), from the customer's payment history.",
+        groups=CONTROLLER,
     )
     credit_risk_grade_id = fields.Many2one(
         "credit.risk.grade",
@@ -97,6 +122,7 @@ class ResPartner(models.Model):
         readonly=True,
         tracking=True,
         help="Grade of the score, or the manual override while it lasts.",
+        groups=CONTROLLER,
     )
     credit_grade_override_id = fields.Many2one(
         "credit.risk.grade",
@@ -104,62 +130,89 @@ class ResPartner(models.Model):
         company_dependent=True,
         copy=False,
         readonly=True,
+        groups=CONTROLLER,
     )
     credit_grade_override_reason = fields.Char(
-        string="Override Reason", company_dependent=True, copy=False, readonly=True
+        string="Override Reason",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=CONTROLLER,
     )
     credit_grade_override_date_end = fields.Date(
-        string="Override Until", company_dependent=True, copy=False, readonly=True
+        string="Override Until",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=CONTROLLER,
     )
     credit_risk_score_id = fields.Many2one(
-        "credit.risk.score", compute="_compute_credit_risk_score_id"
+        "credit.risk.score",
+        compute="_compute_credit_risk_score_id",
+        groups=CONTROLLER,
     )
     credit_risk_score_date = fields.Date(
-        string="Score Computed On", compute="_compute_credit_risk_score_id"
+        string="Score Computed On",
+        compute="_compute_credit_risk_score_id",
+        groups=CONTROLLER,
     )
     credit_risk_line_ids = fields.Many2many(
         "credit.risk.score.line",
         string="Risk Factors",
         compute="_compute_credit_risk_score_id",
+        groups=CONTROLLER,
     )
     credit_risk_summary = fields.Char(
-        string="Main Risk Reasons", compute="_compute_credit_risk_score_id"
+        string="Main Risk Reasons",
+        compute="_compute_credit_risk_score_id",
+        groups=CONTROLLER,
     )
     credit_exposure_receivable = fields.Monetary(
         string="Open Receivables",
         compute="_compute_credit_exposure",
         help="Posted, unpaid receivables, net of unapplied payments and credit "
         "notes, in the company currency.",
+        groups=CONTROLLER,
     )
     credit_exposure_draft = fields.Monetary(
         string="Draft Invoices",
         compute="_compute_credit_exposure",
         help="Draft customer invoices and credit notes not coming from a sale "
         "order (those are counted with the orders).",
+        groups=CONTROLLER,
     )
     credit_exposure_order = fields.Monetary(
         string="Orders to Invoice",
         compute="_compute_credit_exposure",
         help="Confirmed sale orders not invoiced yet, taxes included.",
+        groups=CONTROLLER,
     )
     credit_exposure = fields.Monetary(
-        string="Exposure", compute="_compute_credit_exposure"
+        string="Exposure",
+        compute="_compute_credit_exposure",
+        groups=CONTROLLER,
     )
     credit_overdue = fields.Monetary(
-        string="Overdue", compute="_compute_credit_exposure"
+        string="Overdue",
+        compute="_compute_credit_exposure",
+        groups=CONTROLLER,
     )
     credit_limit_effective = fields.Monetary(
         string="Applicable Limit",
         compute="_compute_credit_exposure",
         help="The customer's credit limit, capped by the maximum of its risk grade.",
+        groups=CONTROLLER,
     )
     credit_available = fields.Monetary(
-        string="Available Credit", compute="_compute_credit_exposure"
+        string="Available Credit",
+        compute="_compute_credit_exposure",
+        groups=CONTROLLER,
     )
     credit_over_limit = fields.Boolean(
         string="Over Credit Limit",
         compute="_compute_credit_exposure",
         search="_search_credit_over_limit",
+        groups=CONTROLLER,
     )
     credit_is_manager = fields.Boolean(compute="_compute_credit_is_manager")
     credit_level_id = fields.Many2one(
@@ -167,17 +220,21 @@ class ResPartner(models.Model):
         string="Dunning Level",
         company_dependent=True,
         readonly=True,
+        copy=False,
         help="Highest level reached on the customer's open invoices.",
+        groups=CONTROLLER,
     )
     credit_paused_until = fields.Date(
         string="Dunning Paused Until",
         company_dependent=True,
         help="No reminder is sent to this customer until this date included.",
+        groups=CONTROLLER,
     )
     credit_excluded = fields.Boolean(
         string="Excluded from Dunning",
         company_dependent=True,
         help="This customer never receives automatic reminders.",
+        groups=CONTROLLER,
     )
     credit_escalation_stage = fields.Selection(
         [
@@ -187,13 +244,37 @@ class ResPartner(models.Model):
         ],
         string="Collection Stage",
         company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="Set by the dunning levels that hand the account over to an "
+        "agency or to court.",
+        groups=CONTROLLER,
+    )
+    credit_case_file_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Last Case File",
+        company_dependent=True,
+        readonly=True,
+        help="The last collection case file generated for this customer "
+        "(bound when generated, readable by credit controllers only).",
+        groups=CONTROLLER,
     )
     credit_notice_ids = fields.One2many(
-        "credit.notice", "partner_id", string="Dunning Notices", readonly=True
+        "credit.notice",
+        "partner_id",
+        string="Dunning Notices",
+        readonly=True,
+        groups=CONTROLLER,
     )
-    credit_notice_count = fields.Integer(compute="_compute_credit_counts")
-    credit_promise_count = fields.Integer(compute="_compute_credit_counts")
-    credit_dispute_count = fields.Integer(compute="_compute_credit_counts")
+    credit_notice_count = fields.Integer(
+        compute="_compute_credit_counts", groups=CONTROLLER
+    )
+    credit_promise_count = fields.Integer(
+        compute="_compute_credit_counts", groups=CONTROLLER
+    )
+    credit_dispute_count = fields.Integer(
+        compute="_compute_credit_counts", groups=CONTROLLER
+    )
 
     # ------------------------------------------------------------------
     # Late interest: business or consumer debtor
@@ -331,7 +412,14 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, ENGINE_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_engine_fields(self, vals, ENGINE_FIELDS)
         if (
             {"credit_hold", "credit_hold_reason"} & vals.keys()
             and not self.env.su
@@ -340,10 +428,38 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._("Only a Credit Manager can put a customer on credit hold.")
             )
-        return super().write(vals)
+        limits = {}
+        if "credit_limit" in vals and not self.env.su:
+            limits = {partner: partner.sudo().credit_limit for partner in self}
+        result = super().write(vals)
+        for partner, old_limit in limits.items():
+            partner._credit_log_limit_change(old_limit)
+        return result
+
+    def _credit_log_limit_change(self, old_limit):
+        """A credit limit changed by hand is in the customer's chatter, with
+        the acting user as author."""
+        new_limit = self.sudo().credit_limit
+        currency = self.env.company.currency_id
+        if currency.compare_amounts(old_limit or 0.0, new_limit or 0.0):
+            self.sudo().message_post(
+                body=self.env._(
+                    "Credit limit changed from %(old)s to %(new)s by %(user)s "
+                    "(%(company)s).",
+                    old=currency.format(old_limit or 0.0),
+                    new=currency.format(new_limit or 0.0),
+                    user=self.env.user.name,
+                    company=self.env.company.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def action_credit_compute_risk(self):
         self.ensure_one()
+        if not self.env.user.has_group(CONTROLLER):
+            raise AccessError(
+                self.env._("Only credit controllers can recompute a risk score.")
+            )
         self.commercial_partner_id._credit_compute_risk()
         return True
 
@@ -356,7 +472,8 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         partner.sudo().message_post(
             body=self.env._(
-                "Risk grade override removed (%(company)s).",
+                "Risk grade override removed by %(user)s (%(company)s).",
+                user=self.env.user.name,
                 company=self.env.company.name,
             )
         )
@@ -1012,16 +1129,20 @@ class ResPartner(models.Model):
         running the job or a portal user). Empty when none is set: the
         notices needing a signature or a call then wait for validation."""
         self.ensure_one()
+        # Also for whoever acts for the customer (portal): the collector is
+        # credit data, read as superuser.
+        partner = self.sudo()
         candidates = (
-            self.credit_collector_id,
-            self.user_id,
+            partner.credit_collector_id,
+            partner.user_id,
             fallback_user or self.env["res.users"],
-            self.env.company.credit_fallback_user_id,
+            partner.env.company.credit_fallback_user_id,
         )
-        return next(
+        user = next(
             (user for user in candidates if user._credit_is_person()),
             self.env["res.users"],
         )
+        return user.with_env(self.env)
 
     def _credit_customer_number(self):
         """The customer number printed on letters: the customer's reference,
@@ -1056,8 +1177,9 @@ class ResPartner(models.Model):
         due_partners = self.browse()
         for (partner,) in still_due:
             due_partners |= partner.commercial_partner_id
-        # Bookkeeping of the engine, done for whoever registered the payment.
-        (self - due_partners).filtered("credit_level_id").sudo().credit_level_id = False
+        # Bookkeeping of the engine, done for whoever registered the payment
+        # (who may not read dunning levels).
+        (self - due_partners).sudo().filtered("credit_level_id").credit_level_id = False
 
     def _credit_get_debtor_type(self):
         """'business' or 'consumer', read on the commercial partner."""
@@ -1118,7 +1240,7 @@ class ResPartnerPaymentPlan(models.Model):
     _inherit = "res.partner"
 
     credit_payment_plan_count = fields.Integer(
-        compute="_compute_credit_payment_plan_count"
+        compute="_compute_credit_payment_plan_count", groups=CONTROLLER
     )
 
     def _compute_credit_payment_plan_count(self):

@@ -3,26 +3,33 @@ from odoo.exceptions import UserError
 
 
 class ReportCreditCaseFile(models.AbstractModel):
-    """Summary of a collection case file. Its values come from the case
-    file wizard (``data['case_files']``, see
-    ``credit.case.file._credit_case_data``): the summary states exactly what
-    the CSV and the ZIP hold."""
+    """Summary of a collection case file. Its values are computed here from
+    the records, for the case file wizard named in ``data['case_file_id']``
+    (its company and date), with ``credit.case.file._credit_case_data``: the
+    summary states exactly what the CSV and the ZIP hold, and nothing a
+    request could pass in."""
 
     _name = "report.credit_collection.report_credit_case_file"
     _description = "Collection Case File Summary"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        cases = (data or {}).get("case_files")
-        if not cases:
+        wizard_id = (data or {}).get("case_file_id")
+        wizard = self.env["credit.case.file"]
+        if isinstance(wizard_id, int):
+            wizard = wizard.browse(wizard_id).exists()
+        if not wizard:
             raise UserError(
                 self.env._(
                     "The case file summary is printed by the Collection Case File "
                     "action of the customer."
                 )
             )
-        cases = {int(partner_id): case for partner_id, case in cases.items()}
-        partners = self.env["res.partner"].browse(docids)
+        wizard._credit_check_access()
+        wizard.check_access("read")
+        wizard = wizard.with_company(wizard.company_id)
+        partners = self.env["res.partner"].browse(docids).commercial_partner_id
+        cases = {partner.id: wizard._credit_case_data(partner) for partner in partners}
         codes = {
             row["currency"] for case in cases.values() for row in case["invoices"]
         } | {row["currency"] for case in cases.values() for row in case["reminders"]}
@@ -31,12 +38,11 @@ class ReportCreditCaseFile(models.AbstractModel):
             .with_context(active_test=False)
             .search([("name", "in", list(codes))])
         )
-        company_id = next(iter(cases.values()))["company_id"]
         return {
-            "doc_ids": docids,
+            "doc_ids": partners.ids,
             "doc_model": "res.partner",
             "docs": partners,
             "cases": cases,
             "currencies": {currency.name: currency for currency in currencies},
-            "company": self.env["res.company"].browse(company_id),
+            "company": wizard.company_id,
         }

@@ -2,7 +2,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
+# Payments listed on the statement: those of the last PAYMENT_DAYS days.
+PAYMENT_DAYS = 90
 AGING_BUCKETS = (
     # key, first day overdue, last day overdue (None: no limit)
     ("not_due", None, 0),
@@ -23,14 +26,20 @@ class ReportCreditStatement(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        data = data or {}
+        """The statement of today in the current company, whatever the request
+        passes in ``data``; for credit controllers, and for the portal's own
+        routes (which render it as superuser for the customer's account)."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("credit_collection.group_credit_controller")
+        ):
+            raise AccessError(
+                self.env._("Only credit controllers can print statements of account.")
+            )
         partners = self.env["res.partner"].browse(docids)
-        company = self.env["res.company"].browse(data.get("company_id")).exists()
-        company = company or self.env.company
-        date = fields.Date.to_date(data.get("date")) or fields.Date.context_today(
-            self.with_company(company)
-        )
-        days = int(data.get("payment_days") or 90)
+        company = self.env.company
+        date = fields.Date.context_today(self.with_company(company))
+        days = PAYMENT_DAYS
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",
@@ -39,7 +48,7 @@ class ReportCreditStatement(models.AbstractModel):
         }
 
     @api.model
-    def _statement_values(self, partners, company, date, payment_days=90):
+    def _statement_values(self, partners, company, date, payment_days=PAYMENT_DAYS):
         """{partner id: values} of each customer's statement on ``date``:
         open receivable items, aging totals, payments of the last
         ``payment_days`` days; amounts in the company currency."""

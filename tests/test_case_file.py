@@ -122,9 +122,12 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
         reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";")
         return list(reader)
 
-    def summary_text(self, partner, case):
+    def summary_text(self, partner, wizard=None):
+        """The summary as the wizard renders it: from the records, for the
+        wizard's company and date."""
+        wizard = wizard or self.wizard(partner)
         html, _report_type = self.env["ir.actions.report"]._render_qweb_html(
-            SUMMARY_REPORT, partner.ids, data={"case_files": {partner.id: case}}
+            SUMMARY_REPORT, partner.ids, data={"case_file_id": wizard.id}
         )
         return plain_text(html.decode())
 
@@ -185,7 +188,7 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
         self.assertEqual(rows[1]["disputed"], "1")
 
     def test_summary_states_debtor_reminders_promises_disputes(self):
-        text = self.summary_text(self.customer, self.case(self.customer))
+        text = self.summary_text(self.customer)
         self.assertIn("SIREN: 552100554", text)
         self.assertIn("Dupont Industries", text)
         self.assertIn(self.notice.name, text)
@@ -238,7 +241,7 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
 
         # the summary lists the enclosed files, and each of them is there
         case = wizard.with_company(self.company)._credit_case_data(self.customer)
-        summary = self.summary_text(self.customer, case)
+        summary = self.summary_text(self.customer, wizard)
         enclosed = [e["path"] for e in case["files"] if e["kind"] != "summary"]
         self.assertEqual(set(enclosed), names - {"summary.pdf"})
         for path in enclosed:
@@ -270,7 +273,7 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
             [(r["limitation_date"], r["limitation_warning"]) for r in rows],
             [("2026-05-01", "1"), ("2028-01-31", "0")],
         )
-        self.assertIn("less than 6 months left", self.summary_text(customer, case))
+        self.assertIn("less than 6 months left", self.summary_text(customer))
 
     def test_without_pdfs_of_invoices_and_letters(self):
         wizard = self.wizard(

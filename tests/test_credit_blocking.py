@@ -115,17 +115,19 @@ class TestCreditBlocking(CreditRiskCommon):
 
     def test_override_covers_approved_amount_only(self):
         order = self._order(500.0)
-        self._approve(order, self.manager)
-        order2 = self._order(500.0)
-        order2.write(
-            {
-                "credit_override_user_id": self.manager.id,
-                "credit_override_reason": "Approved for 500",
-                "credit_override_amount": 100.0,
-            }
-        )
+        # Approved for 500 (without confirming), then the order grows.
+        order.with_user(self.manager)._credit_approve_override("Approved for 500")
+        self.assertEqual(order.credit_override_user_id, self.manager)
+        self.assertEqual(order.credit_override_amount, 500.0)
+        order.order_line.price_unit = 900.0
         with self.assertRaises(UserError):
-            order2.with_user(self.controller).action_confirm()
+            order.with_user(self.controller).action_confirm()
+        self.assertEqual(order.state, "draft")
+        # Nobody writes an approval directly, not even a Credit Manager.
+        for user in (self.controller, self.manager):
+            with self.assertRaises(AccessError):
+                order.with_user(user).write({"credit_override_amount": 5000.0})
+        self.assertEqual(order.credit_override_amount, 500.0)
 
     def test_identity_numbers(self):
         france = self.env.ref("base.fr")

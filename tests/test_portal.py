@@ -333,7 +333,7 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
                 ("notice_id", notice.id),
                 ("access_token", notice.access_token),
                 ("invoice_ids", self.overdue.id),
-                ("amount", "1200.004"),
+                ("amount", "1200.00"),
                 ("promise_date", str(promise_date)),
             ],
         )

@@ -507,6 +507,9 @@ class CreditCaseFile(models.TransientModel):
         # A controller may read customers, not edit them: filing the case on
         # the customer is collection bookkeeping, done as the engine does its
         # own (escalation stage), in the controller's name.
+        # The file is bound to the customer's case file field, whose groups
+        # decide who may download it (credit controllers): res_field makes
+        # Odoo check that field's access, even from the chatter.
         partner.check_access("read")
         attachment = (
             self.env["ir.attachment"]
@@ -518,10 +521,12 @@ class CreditCaseFile(models.TransientModel):
                     "mimetype": "application/zip",
                     "res_model": "res.partner",
                     "res_id": partner.id,
+                    "res_field": "credit_case_file_attachment_id",
                     "company_id": self.company_id.id,
                 }
             )
         )
+        partner.sudo().credit_case_file_attachment_id = attachment
         totals = ", ".join(
             self.env["res.currency"]
             .search([("name", "=", total["currency"])], limit=1)
@@ -549,7 +554,7 @@ class CreditCaseFile(models.TransientModel):
             kind = entry["kind"]
             if kind == "summary":
                 contents[entry["path"]] = self._credit_render_pdf(
-                    SUMMARY_REPORT, partner, data={"case_files": {partner.id: case}}
+                    SUMMARY_REPORT, partner, data={"case_file_id": self.id}
                 )
             elif kind == "csv":
                 contents[entry["path"]] = self._credit_csv_content(case)

@@ -61,7 +61,10 @@ class CreditPaymentPlanWizard(models.TransientModel):
     interest_rate = fields.Float(string="Interest Rate (%/year)", digits=(16, 4))
     fee_amount = fields.Monetary(string="Fee")
     max_installments = fields.Integer(
-        string="Grade Limit", compute="_compute_preview", help="0 means no limit."
+        string="Grade Limit",
+        compute="_compute_preview",
+        help="Most installments the customer's risk grade allows (without "
+        "grade: the company's limit); more need a Credit Manager.",
     )
     over_limit = fields.Boolean(compute="_compute_preview")
     is_manager = fields.Boolean(compute="_compute_preview")
@@ -165,7 +168,7 @@ class CreditPaymentPlanWizard(models.TransientModel):
             wizard.max_installments = (
                 Plan._credit_max_installments(wizard.partner_id, wizard.company_id)
                 if wizard.partner_id
-                else 0
+                else wizard.company_id.credit_plan_ungraded_max_installments
             )
             wizard.over_limit = False
             wizard.schedule_count = 0
@@ -182,9 +185,7 @@ class CreditPaymentPlanWizard(models.TransientModel):
                 continue
             wizard.schedule_count = schedule.count
             wizard.amount_total = float(schedule.total)
-            wizard.over_limit = bool(
-                wizard.max_installments and schedule.count > wizard.max_installments
-            )
+            wizard.over_limit = schedule.count > wizard.max_installments
             wizard.preview_html = wizard._render_schedule(schedule)
 
     def _render_schedule(self, schedule):

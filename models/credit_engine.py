@@ -1,0 +1,51 @@
+"""Fields that only the module's actions change.
+
+States, approvals, reached levels, schedules, stored letters... are set by
+the buttons, wizards and scheduled actions after their own checks, never by
+a direct ``write``/``create`` (a form, an import, JSON-RPC). The one way in
+is superuser mode: the actions write these fields through ``sudo()`` once
+they have checked who acts and what, and ``sudo()`` keeps the acting user
+(``env.uid``) as author of the chatter and tracking. No request of a user
+reaches superuser mode by itself, whatever its context. Administrators
+(Settings) are let through too: they can run code as superuser anyway
+(server actions), and the tests and data imports act as them.
+"""
+
+from odoo.exceptions import AccessError
+
+
+def engine_allowed(env):
+    """Whether ``env`` may write the fields that actions own: superuser mode
+    (the actions themselves) or an administrator."""
+    return env.is_system()
+
+
+def check_engine_fields(records, vals, names, initial=None):
+    """Refuse the fields of ``names`` present in ``vals`` unless the caller
+    runs in superuser mode (the module's own actions) or is an
+    administrator. ``initial`` gives the values a record may be created with
+    (``{"state": "draft"}``).
+
+    :raise AccessError: naming the refused fields
+    """
+    if engine_allowed(records.env):
+        return
+    initial = initial or {}
+    refused = {
+        name
+        for name in set(names) & set(vals)
+        if name not in initial or vals[name] != initial[name]
+    }
+    if not refused:
+        return
+    labels = sorted(
+        records._fields[name]._description_string(records.env) for name in refused
+    )
+    raise AccessError(
+        records.env._(
+            "%(fields)s of %(model)s change only through their actions (buttons, "
+            "approvals, scheduled actions), not by a direct write.",
+            fields=", ".join(labels),
+            model=records._description,
+        )
+    )
