@@ -23,4 +23,9 @@ from . import test_aged_balance, test_collection_kpi, test_portal
 from . import test_case_file, test_dashboard
 
 # isort: split
-from . import test_amount_words, test_forged_requests, test_roles
+from . import (
+    test_amount_words,
+    test_forged_requests,
+    test_french_output,
+    test_roles,
+)
