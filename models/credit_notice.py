@@ -7,7 +7,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import late_interest
-
 from .credit_engine import check_engine_fields, engine_allowed
 
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")

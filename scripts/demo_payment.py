@@ -2,6 +2,7 @@
 # of the demo company completes with Odoo's demo payment provider. The
 # provider comes from `payment_demo`, which the demo command installs; it is
 # never a dependency of the addon (a production database gets no fake one).
+env = globals()["env"]  # given by odoo shell
 company = env.ref("credit_collection.company_clairval_demo")
 Provider = env["payment.provider"]
 provider = Provider.search(
