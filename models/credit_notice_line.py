@@ -56,6 +56,7 @@ class CreditNoticeLine(models.Model):
                 company,
                 notice.date or fields.Date.context_today(line),
             )
+
     @api.model_create_multi
     def create(self, vals_list):
         notices = self.env["credit.notice"].browse(
