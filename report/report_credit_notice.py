@@ -55,7 +55,11 @@ class ReportCreditNotice(models.AbstractModel):
         company = notice.company_id
         currency = notice.currency_id
         values = self._letter_amounts(notice)
-        siren = self._company_siren(company)
+        values.update(
+            self._letterhead_values(
+                company, notice.contact_id, notice.date, notice.partner_id
+            )
+        )
         values.update(
             lang=lang,
             letter_type=notice.level_id.letter_type or "first",
@@ -66,15 +70,6 @@ class ReportCreditNotice(models.AbstractModel):
             is_business=notice.partner_id._credit_get_debtor_type() == "business",
             bank=self._letter_bank_account(company),
             payment_reference=notice.name,
-            place_date=self._letter_place_date(notice),
-            customer_reference=notice.partner_id._credit_customer_number(),
-            siren=siren,
-            siren_text=re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
-            share_capital=company.credit_share_capital
-            and format_amount(
-                self.env, company.credit_share_capital, company.currency_id
-            ),
-            show_company_country=company.country_id != notice.contact_id.country_id,
             pay_url=False,
             pay_qr=False,
             transfer_qr=False,
@@ -214,15 +209,32 @@ class ReportCreditNotice(models.AbstractModel):
         }
 
     @api.model
-    def _letter_place_date(self, notice):
-        """The place and date line of the letter, in its language."""
-        date = format_date(self.env, notice.date, date_format="long")
-        if notice.date.day == 1 and (self.env.lang or "").startswith("fr"):
-            date = "1er" + date[1:]  # le 1er décembre
-        city = notice.company_id.city
-        if not city:
-            return date
-        return self.env._("%(city)s, %(date)s", city=city, date=date)
+    def _letterhead_values(self, company, recipient, date, customer):
+        """What the head of a letter or statement of ``company`` to
+        ``recipient`` on ``date`` states (report_credit_letterhead): the
+        company's legal identity, the customer number, place and date."""
+        siren = self._company_siren(company)
+        return {
+            "siren": siren,
+            "siren_text": re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
+            "share_capital": company.credit_share_capital
+            and format_amount(
+                self.env, company.credit_share_capital, company.currency_id
+            ),
+            "show_company_country": company.country_id != recipient.country_id,
+            "customer_reference": customer._credit_customer_number(),
+            "place_date": self._place_date(company, date),
+        }
+
+    @api.model
+    def _place_date(self, company, date):
+        """The place and date line of a letter, in its language."""
+        text = format_date(self.env, date, date_format="long")
+        if date.day == 1 and (self.env.lang or "").startswith("fr"):
+            text = "1er" + text[1:]  # le 1er décembre
+        if not company.city:
+            return text
+        return self.env._("%(city)s, %(date)s", city=company.city, date=text)
 
     @api.model
     def _indemnity_text(self, notice, amount, indemnity_currency):

@@ -97,6 +97,7 @@ class ReportCreditStatement(models.AbstractModel):
             payments_by_partner[line.partner_id.commercial_partner_id.id].append(line)
 
         currency = company.currency_id
+        letterhead = self.env["report.credit_collection.report_credit_notice"]
         statements = {}
         for partner in partners:
             key = partner.commercial_partner_id.id
@@ -160,7 +161,7 @@ class ReportCreditStatement(models.AbstractModel):
                 ),
                 "payments": payments,
                 "total_paid": currency.round(sum(p["amount"] for p in payments)),
-                "customer_number": partner._credit_customer_number(),
+                "head": letterhead._letterhead_values(company, partner, date, partner),
                 "lang": partner.lang or self.env.lang or "en_US",
             }
         return statements

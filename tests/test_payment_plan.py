@@ -224,15 +224,11 @@ class TestPaymentPlan(CreditCollectionCommon):
         self.assertEqual(values["plans"], plan)
         planned = [item for item in values["items"] if item["plan"]]
         self.assertEqual([item["move"] for item in planned], [invoice])
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "credit_collection.action_report_credit_statement",
-                self.customer.ids,
-                data={"date": "2026-04-15"},
+        with freeze_time("2026-04-15"):  # a statement is of today
+            html = self.env["ir.actions.report"]._render_qweb_html(
+                "credit_collection.action_report_credit_statement", self.customer.ids
             )[0]
-            .decode()
-        )
+        html = html.decode()
         self.assertRegex(html, rf"Payment plan\s+<span>{re.escape(plan.name)}</span>")
         self.assertIn("o_credit_statement_plan", html)
         self.assertRegex(html, r"amount due of <strong[^>]*>[^<]*<span[^>]*>500\.00")
