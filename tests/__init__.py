@@ -27,5 +27,6 @@ from . import (
     test_amount_words,
     test_forged_requests,
     test_french_output,
+    test_golden_texts,
     test_roles,
 )
