@@ -29,3 +29,6 @@ from . import (
     test_french_output,
     test_roles,
 )
+
+# isort: split
+from . import test_dunning_retry
