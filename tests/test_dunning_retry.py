@@ -124,6 +124,59 @@ class TestDunningRetry(CreditCollectionCommon):
         self.assertEqual(notices.level_id, self.level_first)
         self.assertEqual(len(self.notices(self.customer)), 1)
 
+    def lock_author(self):
+        """The email job's user authors the notices' messages: another
+        transaction holding that partner's row (FOR UPDATE) makes the job's
+        INSERT of the messages wait. (The test runs the job as the
+        administrator: OdooBot, the scheduled actions' user, already authored
+        messages in this test's transaction.)"""
+        admin = self.env.ref("base.user_admin")
+        self.other_cr.execute(
+            "SELECT id FROM res_partner WHERE id = %s FOR UPDATE NOWAIT",
+            [admin.partner_id.id],
+        )
+        return self.env["credit.notice"].with_user(admin).sudo()
+
+    def queued_mails(self, notice):
+        return self.env["mail.mail"].search_count(
+            [("model", "=", notice._name), ("res_id", "=", notice.id)]
+        )
+
+    def test_email_batch_retried_queues_each_email_once(self):
+        self.make_invoice(self.customer, 500, "2026-03-02")
+        self.run_day("2026-03-09")
+        notice = self.notices(self.customer)
+        self.assertTrue(notice.email_pending)
+        Notice = self.lock_author()
+        release, waits = self.release_lock_at(1)
+        with release, mute_logger("odoo.sql_db"):
+            self.assertEqual(Notice._cron_send_pending_emails(), 0)
+        self.assertEqual(waits, [1])
+        self.assertFalse(notice.email_pending)
+        self.assertEqual(self.queued_mails(notice), 1)
+
+    def test_email_batch_that_keeps_failing_stays_pending(self):
+        self.make_invoice(self.customer, 500, "2026-03-02")
+        self.run_day("2026-03-09")
+        notice = self.notices(self.customer)
+        Notice = self.lock_author()
+        with (
+            patch.object(retry, "backoff", lambda attempt: None),
+            mute_logger(
+                "odoo.sql_db",
+                RETRY_LOGGER,
+                "odoo.addons.credit_collection.models.credit_notice",
+            ),
+        ):
+            # nothing done, the notice left for the next call
+            self.assertEqual(Notice._cron_send_pending_emails(), 1)
+        self.assertTrue(notice.email_pending)
+        self.assertEqual(self.queued_mails(notice), 0)
+        self.other_cr.rollback()
+        self.assertEqual(Notice._cron_send_pending_emails(), 0)
+        self.assertFalse(notice.email_pending)
+        self.assertEqual(self.queued_mails(notice), 1)
+
 
 @tagged("post_install", "-at_install")
 class TestDunningRunNow(CreditCollectionCommon):
