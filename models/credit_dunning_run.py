@@ -230,9 +230,7 @@ class CreditDunningRun(models.Model):
             values["notice_count"] = self.notice_count + len(notices)
         values["deferred_partner_ids"] = deferred
         self.write(values)
-        if start + (0 if last_pass else len(partner_ids)) >= len(candidates) and (
-            not deferred
-        ):
+        if start + len(partner_ids) >= len(candidates) and not deferred:
             self._credit_finish()
         _logger.info(
             "Dunning %s on %s: %s customers, %s notices",
