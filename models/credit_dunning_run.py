@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.overdue import days_overdue
+from ..tools.retry import run_retrying
 from ..tools.sql_insert import insert_records
 from .credit_notice import notice_totals
 
@@ -53,6 +54,24 @@ class CreditDunningRun(models.Model):
         "started: each batch takes the next ones after the cursor.",
     )
     notice_count = fields.Integer(string="Notices", readonly=True)
+    retry_count = fields.Integer(
+        string="Batch Retries",
+        readonly=True,
+        help="Times a batch was tried again after a concurrent edit refused it.",
+    )
+    deferred_partner_ids = fields.Json(
+        string="Deferred Customers",
+        readonly=True,
+        copy=False,
+        help="Customers of batches that still failed: tried once more at the "
+        "end of the round.",
+    )
+    skipped_count = fields.Integer(
+        string="Customers Left for Tomorrow",
+        readonly=True,
+        help="Customers whose batch failed again at the end of the round: the "
+        "next day's round takes them.",
+    )
     date_done = fields.Datetime(readonly=True)
 
     @api.depends("candidate_partner_ids")
@@ -86,18 +105,65 @@ class CreditDunningRun(models.Model):
 
     @api.model
     def _credit_start_round(self):
-        """A new run for every company, after the daily housekeeping: broken
-        promises, notices paid in the meantime, levels falling back."""
+        """A new run for every company that has none today, after the daily
+        housekeeping: broken promises, notices paid in the meantime, levels
+        falling back. One round a day: a finished round is not started
+        again (tomorrow's round takes what is left)."""
         runs = self.browse()
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         for company in companies:
             date = fields.Date.context_today(self.with_company(company))
+            if self.search_count(
+                [("company_id", "=", company.id), ("date", "=", date)], limit=1
+            ):
+                continue
             engine = self.with_company(company).with_context(
                 allowed_company_ids=company.ids
             )
             engine._credit_housekeeping(company, date)
             runs |= self.create({"company_id": company.id, "date": date})
         return runs
+
+    @api.model
+    def _credit_run_now(self):
+        """*Run Dunning Now*: trigger the scheduled action, unless every
+        company's round of today is done, which the user is told (a second
+        round the same day would find nothing to send)."""
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        done_today = all(
+            self.search_count(
+                [
+                    ("company_id", "=", company.id),
+                    (
+                        "date",
+                        "=",
+                        fields.Date.context_today(self.with_company(company)),
+                    ),
+                    ("state", "=", "done"),
+                ],
+                limit=1,
+            )
+            for company in companies
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_collection.credit_dunning_run_action"
+        )
+        if done_today:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Nothing to run"),
+                    "message": self.env._(
+                        "Today's dunning round is done; the next one starts "
+                        "tomorrow."
+                    ),
+                    "type": "info",
+                    "next": action,
+                },
+            }
+        self.env.ref("credit_collection.ir_cron_advance_dunning")._trigger()
+        return action
 
     def _credit_finish(self):
         self.write({"state": "done", "date_done": fields.Datetime.now()})
@@ -113,7 +179,12 @@ class CreditDunningRun(models.Model):
 
     def _credit_process_batch(self):
         """One batch of customers: plan their next step, create the notices,
-        send the automatic ones. Returns the number of customers handled."""
+        send the automatic ones. Returns the number of customers handled.
+
+        A batch refused by a concurrent edit is retried (tools/retry.py);
+        one that still fails is deferred: the cursor moves on, and its
+        customers are tried once more after the last batch; those failing
+        again are left for the next day's round."""
         self.ensure_one()
         company = self.company_id
         engine = self.with_company(company).with_context(
@@ -123,28 +194,50 @@ class CreditDunningRun(models.Model):
             candidates = engine._credit_candidate_partner_ids(company, self.date)
             self.candidate_partner_ids = candidates
         candidates = self.candidate_partner_ids or []
+        deferred = self.deferred_partner_ids or []
+        size = company.credit_dunning_batch_size
         start = bisect.bisect_right(candidates, self.last_partner_id)
-        partner_ids = candidates[start : start + company.credit_dunning_batch_size]
+        partner_ids = candidates[start : start + size]
+        last_pass = not partner_ids
+        if last_pass:
+            partner_ids = deferred[:size]
+            deferred = deferred[size:]
         if not partner_ids:
             self._credit_finish()
             return 0
-        plans = engine._credit_plan(company, self.date, partner_ids)
-        notices = engine._credit_create_notices(company, self.date, plans)
-        self.write(
-            {
-                "last_partner_id": max(partner_ids),
-                "partner_count": self.partner_count + len(partner_ids),
-                "notice_count": self.notice_count + len(notices),
-            }
+        date = self.date
+
+        def batch():
+            plans = engine._credit_plan(company, date, partner_ids)
+            return engine._credit_create_notices(company, date, plans)
+
+        notices, retries = run_retrying(
+            self.env,
+            batch,
+            f"Dunning batch of {company.name} on {date} "
+            f"(customers {min(partner_ids)} to {max(partner_ids)})",
         )
-        if start + len(partner_ids) >= len(candidates):
+        values = {"retry_count": self.retry_count + retries}
+        if not last_pass:
+            values["last_partner_id"] = max(partner_ids)
+        if notices is None:
+            if last_pass:
+                values["skipped_count"] = self.skipped_count + len(partner_ids)
+            else:
+                deferred = deferred + partner_ids
+        else:
+            values["partner_count"] = self.partner_count + len(partner_ids)
+            values["notice_count"] = self.notice_count + len(notices)
+        values["deferred_partner_ids"] = deferred
+        self.write(values)
+        if start + len(partner_ids) >= len(candidates) and not deferred:
             self._credit_finish()
         _logger.info(
             "Dunning %s on %s: %s customers, %s notices",
             company.name,
-            self.date,
+            date,
             len(partner_ids),
-            len(notices),
+            "no" if notices is None else len(notices),
         )
         return len(partner_ids)
 

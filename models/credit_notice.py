@@ -1,13 +1,18 @@
 import base64
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
 
 from ..tools import late_interest
+from ..tools.retry import run_retrying
 from .credit_engine import check_engine_fields, engine_allowed
+
+_logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 # Set by the notice's actions and the engine only (see credit_engine.py).
@@ -995,23 +1000,51 @@ class CreditNotice(models.Model):
         commits its own progress. Returns the number of documents still to
         render."""
         pending = self.search([("email_pending", "=", True)], limit=batch_size)
-        pending._credit_per_level("_credit_send_emails")
-        pending.email_pending = False
-        done = len(pending)
+        done = pending._credit_send_pending_emails()
         if not pending:
             letters = self.search(
                 [("letter_pending", "=", True)], limit=letter_batch_size
             )
-            # A letter that cannot be rendered is noted on its notice and
-            # not tried again by this job (printing it will).
-            letters._credit_attach_letter()
-            letters.letter_pending = False
-            done = len(letters)
+
+            def store_letters():
+                # A letter that cannot be rendered is noted on its notice
+                # and not tried again by this job (printing it will).
+                letters._credit_attach_letter()
+                letters.letter_pending = False
+                return len(letters)
+
+            done, _retries = run_retrying(self.env, store_letters, "Notice letters")
+            done = done or 0
         remaining = self.search_count(
             ["|", ("email_pending", "=", True), ("letter_pending", "=", True)]
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return remaining
+
+    def _credit_send_pending_emails(self):
+        """Queue these notices' emails, retried on a concurrent edit
+        (tools/retry.py); a batch that still fails is sent notice by notice,
+        and a notice still refused stays pending for the next call. Returns
+        the number of notices done."""
+
+        def send(notices):
+            notices._credit_per_level("_credit_send_emails")
+            notices.email_pending = False
+            return len(notices)
+
+        if not self:
+            return 0
+        done, _retries = run_retrying(self.env, lambda: send(self), "Notice emails")
+        if done is not None:
+            return done
+        done = 0
+        for notice in self:
+            try:
+                with self.env.cr.savepoint():
+                    done += send(notice)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                _logger.warning("Notice %s: email left for the next call", notice.name)
+        return done
 
     # ------------------------------------------------------------------
     # Settlement

@@ -30,3 +30,6 @@ from . import (
     test_golden_texts,
     test_roles,
 )
+
+# isort: split
+from . import test_dunning_retry

@@ -1,0 +1,59 @@
+"""Retry one batch of a scheduled job on the database's concurrency errors.
+
+A concurrent edit of a row the batch writes (a customer, an invoice) makes
+PostgreSQL refuse the batch: serialization failure, lock timeout, deadlock.
+The batch is rolled back to a savepoint and tried again after a short
+backoff; its own writes (notices and levels) are all inside that savepoint,
+so a retried batch never creates anything twice."""
+
+import logging
+import random
+import threading
+import time
+
+from psycopg2 import errorcodes
+
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+_logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+
+
+def backoff(attempt):
+    """Wait before retry number ``attempt`` (1, 2, ...): 0.2, 0.4, 0.8 s at
+    most, with jitter so that two workers do not collide again."""
+    time.sleep(random.uniform(0.5, 1.0) * 0.2 * 2 ** (attempt - 1))
+
+
+def run_retrying(env, func, label):
+    """Call ``func()`` in a savepoint and return ``(result, retries)``; on a
+    concurrency error roll the savepoint back and try again, up to
+    MAX_RETRIES times. When every try failed, return ``(None, retries)``:
+    the caller skips the batch, the job goes on.
+
+    PostgreSQL's REPEATABLE READ keeps the transaction's snapshot across a
+    savepoint, so a serialization failure would come back on every try: in
+    a job the work before the savepoint (consistent by itself) is committed
+    before retrying, which starts a new snapshot. Tests cannot commit; there
+    the retry stays in the transaction."""
+    env.flush_all()
+    for retries in range(MAX_RETRIES + 1):
+        try:
+            with env.cr.savepoint():
+                return func(), retries
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+            reason = errorcodes.lookup(error.pgcode)
+            if retries == MAX_RETRIES:
+                _logger.warning(
+                    "%s skipped after %s tries (%s): left for a later call",
+                    label,
+                    retries + 1,
+                    reason,
+                )
+                return None, retries
+            _logger.info("%s: %s, retrying", label, reason)
+            if not getattr(threading.current_thread(), "testing", False):
+                env.cr.commit()
+            backoff(retries + 1)
+    raise AssertionError("unreachable")
