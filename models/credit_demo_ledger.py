@@ -200,6 +200,9 @@ class CreditDemoLedger(models.AbstractModel):
                     "currency_id": currency.id,
                     "invoice_date": invoice_date,
                     "invoice_date_due": due_date,
+                    # No salesperson rather than the installing user (OdooBot),
+                    # whom the portal would show as the seller.
+                    "invoice_user_id": False,
                     "invoice_line_ids": [
                         fields.Command.create(
                             {

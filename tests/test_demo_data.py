@@ -72,6 +72,9 @@ class TestDemoData(TransactionCase):
             .search([("move_type", "=", "out_invoice")])
         )
         self.assertTrue(visible)
+        self.assertFalse(
+            visible.invoice_user_id, "OdooBot would be shown as the seller"
+        )
         self.assertEqual(
             visible.commercial_partner_id,
             self.env.ref("credit_collection.partner_menuiserie_dubois_demo"),
