@@ -9,12 +9,10 @@ from odoo.addons.credit_collection.tools import (
     recovery_indemnity,
 )
 
+from .credit_engine import CONTROLLER
 from .credit_override_mixin import OVERRIDE_FIELDS
 
 SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
-# Dunning data of an invoice: credit controllers only (portal users and
-# plain invoicing users read none of it).
-CONTROLLER = "credit_collection.group_credit_controller"
 
 
 class AccountMove(models.Model):

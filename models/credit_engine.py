@@ -13,6 +13,12 @@ reaches superuser mode by itself, whatever its context. Administrators
 
 from odoo.exceptions import AccessError
 
+# Who may read a customer's or an invoice's collection file (score, grade and
+# its reasons, exposure, scenario, collector, level, stage, pauses): credit
+# controllers. Code reached by core flows for other users (credit check,
+# payments) reads these fields with a narrow sudo().
+CONTROLLER = "credit_collection.group_credit_controller"
+
 
 def engine_allowed(env):
     """Whether ``env`` may write the fields that actions own: superuser mode

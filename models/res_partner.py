@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..tools.risk_scoring import PartnerStats, compute_score
-from .credit_engine import check_engine_fields
+from .credit_engine import CONTROLLER, check_engine_fields
 from .credit_risk_score_line import FACTOR_KEYS
 
 # Customers scored per batch of the nightly recompute: each batch scans the
@@ -27,11 +27,6 @@ RISK_PARTNER_FIELDS = [
 # Who may read a customer's credit figures (limit, exposure, hold reason,
 # grade): the groups of Odoo's own ``credit_limit`` field.
 CREDIT_FIGURES_GROUPS = "account.group_account_invoice,account.group_account_readonly"
-# Who may read a customer's collection file (score, grade and its reasons,
-# exposure, scenario, collector, level, stage, pauses): credit controllers.
-# Code reached by core flows for other users (credit check, payments) reads
-# these fields with a narrow sudo().
-CONTROLLER = "credit_collection.group_credit_controller"
 # Set by the engine and the managers' wizards only (see credit_engine.py).
 ENGINE_FIELDS = (
     "credit_risk_score",
@@ -43,18 +38,6 @@ ENGINE_FIELDS = (
     "credit_escalation_stage",
     "credit_case_file_attachment_id",
 )
-
-# Computed together by _compute_credit_exposure.
-EXPOSURE_FIELDS = [
-    "credit_exposure_receivable",
-    "credit_exposure_draft",
-    "credit_exposure_order",
-    "credit_exposure",
-    "credit_overdue",
-    "credit_limit_effective",
-    "credit_available",
-    "credit_over_limit",
-]
 
 # Payments of invoices due in the last RECENT_DAYS are compared with older
 # ones to tell whether a customer's delays are worsening.
@@ -1001,7 +984,13 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         # Exposure is computed, not stored: documents posted or confirmed
         # earlier in this transaction must count, so never reuse the cache.
-        partner.invalidate_recordset(EXPOSURE_FIELDS)
+        partner.invalidate_recordset(
+            [
+                name
+                for name, field in self._fields.items()
+                if field.compute == "_compute_credit_exposure"
+            ]
+        )
         company = self.env.company
         currency = company.currency_id
 

@@ -7,6 +7,7 @@ import polib
 from freezegun import freeze_time
 
 from odoo.fields import Command
+from odoo.tests import new_test_user
 from odoo.tools.misc import ReadonlyDict, file_path
 from odoo.tools.translate import (
     PoFileWriter,
@@ -144,6 +145,29 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
             }
         )
         return customer
+
+    @classmethod
+    def make_portal_user(cls, customer, login, contact_name=None, lang=None):
+        """A portal login (password = login) for a new contact of
+        ``customer`` in the test company."""
+        extra = {"lang": lang} if lang else {}
+        contact = cls.env["res.partner"].create(
+            {
+                "name": contact_name or f"{login} contact",
+                "parent_id": customer.id,
+                **extra,
+            }
+        )
+        return new_test_user(
+            cls.env,
+            login=login,
+            name=contact.name,
+            groups="base.group_portal",
+            partner_id=contact.id,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+            **extra,
+        )
 
     @classmethod
     def make_invoice(

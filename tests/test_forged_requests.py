@@ -48,16 +48,8 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
         cls.today = fields.Date.context_today(cls.env.user)
         # A customer shared between companies, with a login on the portal.
         cls.debtor = cls._customer("Dubois Menuiserie", company_id=False)
-        contact = cls.env["res.partner"].create(
-            {"name": "Dubois portal", "parent_id": cls.debtor.id}
-        )
-        cls.portal = new_test_user(
-            cls.env,
-            login="forged_portal",
-            groups="base.group_portal",
-            partner_id=contact.id,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.portal = cls.make_portal_user(
+            cls.debtor, "forged_portal", contact_name="Dubois portal"
         )
 
         def internal(login, groups):

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import polib
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import file_path, mute_logger
 
 from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
@@ -44,16 +44,8 @@ class TestFrenchOutput(CreditCollectionCommon, HttpCase):
         load_french_fragments(self.env)
         self.french = self._customer("Boulangeries Martin", lang="fr_FR")
         self.french.child_ids.lang = "fr_FR"
-        contact = self.env["res.partner"].create(
-            {"name": "Marie Martin", "parent_id": self.french.id, "lang": "fr_FR"}
-        )
-        new_test_user(
-            self.env,
-            login="martin_fr",
-            groups="base.group_portal",
-            partner_id=contact.id,
-            company_id=self.company.id,
-            lang="fr_FR",
+        self.make_portal_user(
+            self.french, "martin_fr", contact_name="Marie Martin", lang="fr_FR"
         )
 
     def assertFrench(self, name, text):

@@ -2,7 +2,6 @@ import re
 from datetime import timedelta
 
 from odoo import fields
-from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -25,8 +24,8 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
         # Real dates: the browser of the tours runs on the real clock.
         cls.today = fields.Date.context_today(cls.env.user)
         cls.other = cls._customer("Martin Textiles")
-        cls.portal_user = cls._portal_user(cls.customer, "dupont_portal")
-        cls.other_user = cls._portal_user(cls.other, "martin_portal")
+        cls.portal_user = cls.make_portal_user(cls.customer, "dupont_portal")
+        cls.other_user = cls.make_portal_user(cls.other, "martin_portal")
         cls.overdue = cls.make_invoice(
             cls.customer, 1200.0, cls.today - timedelta(days=10)
         )
@@ -35,26 +34,6 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
         )
         cls.other_invoice = cls.make_invoice(
             cls.other, 800.0, cls.today - timedelta(days=10)
-        )
-
-    @classmethod
-    def _portal_user(cls, customer, login):
-        contact = cls.env["res.partner"].create(
-            {"name": f"{login} contact", "parent_id": customer.id}
-        )
-        return (
-            cls.env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "login": login,
-                    "password": login,
-                    "partner_id": contact.id,
-                    "company_id": cls.company.id,
-                    "company_ids": [Command.set(cls.company.ids)],
-                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-                }
-            )
         )
 
     def _notices(self):

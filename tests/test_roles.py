@@ -218,15 +218,8 @@ class TestRoleHttpFlows(RoleCommon, AccountPaymentCommon, PaymentHttpCommon):
         cls.env["ir.config_parameter"].sudo().set_param(
             "account_payment.enable_portal_payment", True
         )
-        contact = cls.env["res.partner"].create(
-            {"name": "Paul Portal", "parent_id": cls.customer.id}
-        )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="role_portal",
-            groups="base.group_portal",
-            partner_id=contact.id,
-            company_id=cls.company.id,
+        cls.portal_user = cls.make_portal_user(
+            cls.customer, "role_portal", contact_name="Paul Portal"
         )
         cls.invoice = cls.make_invoice(cls.customer, 450.0, today - timedelta(10))
         cls.notice = cls.make_notice(cls.level_first, today, cls.invoice)
