@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..models.account_move import SETTLED_PAYMENT_STATES
+
 # Payments listed on the statement: those of the last PAYMENT_DAYS days.
 PAYMENT_DAYS = 90
 AGING_BUCKETS = (
@@ -60,8 +62,16 @@ class ReportCreditStatement(models.AbstractModel):
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
         ]
+        # An invoice paid without journal entry (Odoo 18: a payment method
+        # without outstanding account) keeps its receivable open in the
+        # ledger until the bank reconciliation, but the customer has paid it.
         open_lines = self.env["account.move.line"].search(
-            [*base_domain, ("reconciled", "=", False), ("amount_residual", "!=", 0)],
+            [
+                *base_domain,
+                ("reconciled", "=", False),
+                ("amount_residual", "!=", 0),
+                ("move_id.payment_state", "not in", SETTLED_PAYMENT_STATES),
+            ],
             order="date_maturity, date, id",
         )
         payment_lines = self.env["account.move.line"].search(

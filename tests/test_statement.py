@@ -61,6 +61,23 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
         self.assertIn("Over 90 days", text)
         self.assertIn("Payments received in the last 90 days", text)
 
+    def test_invoice_paid_without_journal_entry_is_not_asked_for(self):
+        # A payment method without outstanding account: the payment has no
+        # journal entry, the invoice is paid, its receivable stays open.
+        self.env["account.payment.method.line"].search(
+            [
+                ("journal_id.company_id", "=", self.company.id),
+                ("payment_type", "=", "inbound"),
+            ]
+        ).payment_account_id = False
+        self.pay(self.late_45, on="2026-04-01")
+        self.assertIn(self.late_45.payment_state, ("paid", "in_payment"))
+        self.assertEqual(self.late_45.amount_residual, 500)
+        values = self.statement(self.customer)[self.customer.id]
+        moves = [item["move"] for item in values["items"]]
+        self.assertNotIn(self.late_45, moves)
+        self.assertEqual(values["amount_due_now"], 550)  # 300 + 250, not 500
+
     @mute_logger(*REPORT_LOGGERS)  # wkhtmltopdf notes
     def render_pdf(self, partners):
         content, report_type = (
