@@ -79,6 +79,9 @@
         "demo/credit_letters_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "credit_collection/static/src/dashboard/*",
+        ],
         "web.report_assets_common": [
             "credit_collection/static/src/scss/credit_letter.scss",
         ],
