@@ -87,6 +87,7 @@ class CreditCollectionDashboard(models.AbstractModel):
             for key, (model, domain) in self._credit_worklist_domains(companies).items()
         }
         return {
+            "title": self.env._("Collection Dashboard"),
             "company": company.name,
             "branches": companies[1:].mapped("name"),
             "date": format_date(self.env, today),
@@ -293,8 +294,11 @@ class CreditCollectionDashboard(models.AbstractModel):
 
     @api.model
     def _credit_trend_chart(self, history, current, today):
-        """Overdue and DSO at each month end, then today."""
+        """Overdue and DSO at each month end, then today; the months
+        before the first receivable (before go-live) are left out."""
         points = sorted(history.items()) + [(today, current)]
+        while len(points) > 1 and not points[0][1]["amount_receivable"]:
+            points.pop(0)
         return {
             "title": self.env._("Overdue and DSO by Month"),
             "labels": [
@@ -328,6 +332,8 @@ class CreditCollectionDashboard(models.AbstractModel):
                 for scenario, level, _amount in groups
             ],
             "values": [amount for _scenario, _level, amount in groups],
+            "empty": not groups
+            and self.env._("No payment after a reminder in the last 12 months."),
         }
 
     @api.model
@@ -356,6 +362,7 @@ class CreditCollectionDashboard(models.AbstractModel):
             ],
             "collected": [collected for _user, collected, _overdue in groups],
             "overdue": [overdue for _user, _collected, overdue in groups],
+            "empty": not groups and self.env._("No monthly snapshot yet."),
             "collected_label": self.env._("Collected in the month"),
             "overdue_label": self.env._("Overdue at month end"),
         }

@@ -2,13 +2,16 @@
 
 import { Component, onMounted, onWillStart, onWillUnmount, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
-import { getColor, hexToRGBA } from "@web/core/colors/colors";
+import { hexToRGBA } from "@web/core/colors/colors";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 
 const MODEL = "credit.collection.dashboard";
 const AGING_COLORS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000"];
+const OVERDUE_COLOR = "#e53935";
+const DSO_COLOR = "#1f6fb2";
+const COLLECTED_COLOR = "#2e7d32";
 
 /**
  * The credit manager's dashboard: KPIs that open their lists and four
@@ -84,7 +87,6 @@ export class CreditDashboard extends Component {
 
     renderCharts() {
         const { charts } = this.state.data;
-        const color = (index) => getColor(index, "light", "odoo");
         this.draw("aging", {
             type: "bar",
             data: {
@@ -110,16 +112,16 @@ export class CreditDashboard extends Component {
                     {
                         label: charts.trend.overdue_label,
                         data: charts.trend.overdue,
-                        borderColor: color(1),
-                        backgroundColor: hexToRGBA(color(1), 0.15),
+                        borderColor: OVERDUE_COLOR,
+                        backgroundColor: hexToRGBA(OVERDUE_COLOR, 0.1),
                         fill: true,
                         yAxisID: "y",
                     },
                     {
                         label: charts.trend.dso_label,
                         data: charts.trend.dso,
-                        borderColor: color(2),
-                        backgroundColor: color(2),
+                        borderColor: DSO_COLOR,
+                        backgroundColor: DSO_COLOR,
                         yAxisID: "dso",
                     },
                 ],
@@ -149,14 +151,17 @@ export class CreditDashboard extends Component {
                     {
                         label: charts.recovered.title,
                         data: charts.recovered.values,
-                        backgroundColor: color(3),
+                        backgroundColor: COLLECTED_COLOR,
                     },
                 ],
             },
             options: {
                 indexAxis: "y",
                 plugins: { legend: { display: false }, tooltip: this.moneyTooltip() },
-                scales: { x: this.moneyAxis() },
+                scales: {
+                    x: { ...this.moneyAxis(), display: !charts.recovered.empty },
+                    y: { display: !charts.recovered.empty },
+                },
             },
         });
         this.draw("collectors", {
@@ -167,18 +172,21 @@ export class CreditDashboard extends Component {
                     {
                         label: charts.collectors.collected_label,
                         data: charts.collectors.collected,
-                        backgroundColor: color(4),
+                        backgroundColor: COLLECTED_COLOR,
                     },
                     {
                         label: charts.collectors.overdue_label,
                         data: charts.collectors.overdue,
-                        backgroundColor: color(1),
+                        backgroundColor: OVERDUE_COLOR,
                     },
                 ],
             },
             options: {
                 plugins: { tooltip: this.moneyTooltip() },
-                scales: { y: this.moneyAxis() },
+                scales: {
+                    x: { display: !charts.collectors.empty },
+                    y: { ...this.moneyAxis(), display: !charts.collectors.empty },
+                },
             },
         });
     }
