@@ -182,7 +182,10 @@ export class CreditDashboard extends Component {
                 ],
             },
             options: {
-                plugins: { tooltip: this.moneyTooltip() },
+                plugins: {
+                    legend: { display: !charts.collectors.empty },
+                    tooltip: this.moneyTooltip(),
+                },
                 scales: {
                     x: { display: !charts.collectors.empty },
                     y: { ...this.moneyAxis(), display: !charts.collectors.empty },
