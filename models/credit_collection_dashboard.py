@@ -117,7 +117,7 @@ class CreditCollectionDashboard(models.AbstractModel):
         total = {
             key: sum(row[key] for row in rows)
             for key in rows[0]
-            if key.startswith("amount_") or key == "collection_cost"
+            if key.startswith("amount_")
         }
         receivable = total["amount_receivable"]
         total["overdue_percent"] = (
@@ -152,7 +152,6 @@ class CreditCollectionDashboard(models.AbstractModel):
             "amount_collected",
             "dso_countback",
             "recovery_rate",
-            "collection_cost",
         ]
         per_date = {}
         for row in self.env["credit.collection.snapshot"].search_read(
