@@ -40,7 +40,6 @@ from . import (
 # isort: split
 from . import (
     credit_collection_dashboard,
-    credit_collection_dashboard_bucket,
     credit_recovery_analysis,
 )
 
