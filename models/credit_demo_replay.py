@@ -38,10 +38,11 @@ DEMO_PLANS = [
 HANDOFF_APPROVED = ("partner_btp_fontaine_demo",)
 # Days a notice to validate waits before the collections user validates it,
 # a call task before she makes the call, a letter before she prints it: the
-# install day finds the last days' work waiting, whatever its weekday.
+# install day finds the last two weeks' calls and letters waiting, whatever
+# its weekday (the send window skips weekends).
 VALIDATION_DELAY = 2
-CALL_DELAY = 5
-PRINT_DELAY = 10
+CALL_DELAY = 14
+PRINT_DELAY = 14
 # Months of snapshots before the replayed days (the aged balance is as of
 # any date).
 SNAPSHOT_MONTHS_BEFORE = 3
