@@ -77,6 +77,7 @@
     "demo": [
         "demo/credit_collection_demo.xml",
         "demo/credit_letters_demo.xml",
+        "demo/credit_replay_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
