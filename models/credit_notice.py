@@ -1056,8 +1056,12 @@ class CreditNotice(models.Model):
         reply (out of office...) stays on the notice only."""
         result = super()._message_post_after_hook(message, msg_vals)
         automatic = self.env.context.get("credit_automatic_reply")
-        if automatic is None or message.message_type != "email" or automatic:
-            return result
+        if (
+            automatic is not False
+            or message.message_type != "email"
+            or message.author_id.user_ids.filtered(lambda user: not user.share)
+        ):
+            return result  # not a customer's own reply through the gateway
         self.sudo().reply_state = "to_handle"
         customer = self.partner_id.sudo()
         customer.message_post(

@@ -78,10 +78,10 @@ class TestDelivery(CreditCollectionCommon):
     def remind(self):
         """The first reminder, emailed and its email sent by the mail queue
         (the real ``mail.mail._send``, Odoo's test mode stops at SMTP)."""
-        notice = self.run_dunning("2026-03-09")
-        self.assertEqual(notice.email_state, "queued")
+        notices = self.run_dunning("2026-03-09")
+        self.assertEqual(set(notices.mapped("email_state")), {"queued"})
         self.send_mail_queue()
-        return notice
+        return notices
 
     def send_mail_queue(self):
         mails = self.env["mail.mail"].search(
@@ -114,6 +114,25 @@ class TestDelivery(CreditCollectionCommon):
         self.assertEqual(notice.email_state, "sent")
         self.assertEqual(notice.state, "sent")
         self.assertFalse(notice.failure_reason)
+
+    def test_outcomes_are_read_in_one_query_for_all_notices(self):
+        for name in ("Martin Transports", "Bernard Logistique"):
+            self.make_invoice(self._customer(name), 500, "2026-03-02")
+        notices = self.remind()
+        self.assertEqual(len(notices), 3)
+
+        def queries(queued):
+            """Queries of the email job's reading of the outcomes, for the
+            notices ``queued`` whose outcome the mail queue did not give."""
+            queued.sudo().email_state = "queued"
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.env["credit.notice"]._credit_sync_email_states()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(notices[:1]), queries(notices))
+        self.assertEqual(set(notices.mapped("email_state")), {"sent"})
 
     def test_failed_email_is_retried_then_the_notice_fails(self):
         self.contact.email = "ap.dupont-at-example.com"  # no valid address

@@ -2,14 +2,10 @@
 from a person's reply, by the headers RFC 3834 and the common mail servers
 set: only a person's reply stops the dunning of a customer."""
 
-# Headers whose mere presence marks an automatic answer.
-AUTO_REPLY_HEADERS = (
-    "X-Autoreply",
-    "X-Autorespond",
-    "X-Autoresponder",
-    "X-Auto-Response-Suppress",
-    "X-Mailer-Autoreply",
-)
+# Headers whose mere presence marks an automatic answer. Not Outlook's
+# X-Auto-Response-Suppress: it asks others not to answer automatically and
+# is also found on mail written by people.
+AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
 AUTO_PRECEDENCE = ("auto_reply", "bulk", "junk", "list")
 
 
