@@ -194,6 +194,7 @@ class TestDelivery(CreditCollectionCommon):
         self.assertEqual(notice.email_state, "bounced")
         self.assertIn("bounced", notice.failure_reason)
         self.assertEqual(self.contact.message_bounce, 1)
+        self.assertEqual(self.customer._credit_contact(), other)  # next steps
         # The email job sends it again to the contact that does not bounce.
         self.send_pending_emails()
         self.assertEqual(notice.contact_id, other)
@@ -213,6 +214,19 @@ class TestDelivery(CreditCollectionCommon):
         self.assertEqual(
             notice.activity_ids.activity_type_id,
             self.env.ref("mail.mail_activity_data_call"),
+        )
+        self.assertEqual(notice.activity_ids.user_id, self.collector)
+
+    def test_customer_whose_addresses_all_bounce_is_called(self):
+        (self.customer | self.contact).message_bounce = 1
+        notice = self.run_dunning("2026-03-09")
+        self.assertEqual(notice.state, "sent")
+        self.assertFalse(notice.email_state)
+        self.assertEqual(notice.channel_summary, "call task (email address bounces)")
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", "credit.notice"), ("res_id", "=", notice.id)]
+            )
         )
         self.assertEqual(notice.activity_ids.user_id, self.collector)
 
