@@ -1032,7 +1032,12 @@ class CreditNotice(models.Model):
         bounce on the contact, ``message_bounce``), and the email job sends
         it to another billing contact or turns it into a call."""
         result = super()._message_receive_bounce(email, partner)
-        for notice in self.filtered(lambda notice: notice.email_state):
+        # A late bounce of an address the notice no longer writes to is
+        # only counted on that contact.
+        for notice in self.filtered(
+            lambda notice: notice.email_state
+            and notice.contact_id.email_normalized == email
+        ):
             notice.sudo().write(
                 {
                     "email_state": "bounced",
@@ -1068,8 +1073,8 @@ class CreditNotice(models.Model):
             body=Markup("%s<br/>%s")
             % (
                 self.env._(
-                    "Reply to the reminder %(notice)s from %(author)s: its "
-                    "automatic steps wait until the reply is handled.",
+                    "Reply to the reminder %(notice)s from %(author)s: the "
+                    "customer's automatic steps wait until the reply is handled.",
                     notice=self.name,
                     author=message.email_from,
                 ),

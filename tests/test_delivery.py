@@ -2,6 +2,7 @@ from email.message import EmailMessage
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import BaseCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.credit_collection.tools.auto_reply import is_automatic_reply
 
@@ -237,19 +238,22 @@ class TestDelivery(CreditCollectionCommon):
         self.assertEqual(len(reply), 1)
         self.assertIn("We paid it last week.", reply.body)
         self.assertEqual(notice.reply_state, "to_handle")
+        activity = notice.activity_ids
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo")
+        )
+        worklist = self.env.ref("credit_collection.credit_notice_action_worklist")
         self.assertIn(
             notice,
-            self.env["credit.notice"].search([("reply_state", "=", "to_handle")]),
+            self.env["credit.notice"].search(
+                safe_eval(worklist.domain) + [("reply_state", "=", "to_handle")]
+            ),
         )
         self.assertTrue(
             self.customer.message_ids.filtered(
                 lambda m: notice.name in m.body and "We paid it last week." in m.body
             )
-        )
-        activity = notice.activity_ids
-        self.assertEqual(activity.user_id, self.collector)
-        self.assertEqual(
-            activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo")
         )
         # Paused: the second step does not come while the reply waits.
         self.assertFalse(self.run_dunning("2026-03-24"))
