@@ -205,6 +205,22 @@ class TestDelivery(CreditCollectionCommon):
         )
         self.assertEqual(mail.recipient_ids, other)
         self.send_mail_queue()
+        self.assertEqual(notice.email_state, "sent")
+        # A late second bounce of the first address leaves the notice alone.
+        first_message = mail.search(
+            [("model", "=", "credit.notice"), ("res_id", "=", notice.id)], order="id"
+        )[:1].mail_message_id
+        self.process(
+            BOUNCE,
+            to=self.alias_domain.bounce_email,
+            tag="late",
+            recipient=self.contact.email,
+            sender=self.company.email,
+            subject=first_message.subject,
+            parent=first_message.message_id,
+        )
+        self.assertEqual(notice.email_state, "sent")
+        self.assertEqual(self.contact.message_bounce, 2)
         self.bounce(notice, other.email)
         self.assertEqual(other.message_bounce, 1)
         # The customer's own address is the last one: it bounces as well.
