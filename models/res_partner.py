@@ -1103,11 +1103,13 @@ class ResPartner(models.Model):
         return result
 
     def _credit_contact(self):
-        """Who receives reminders: the invoicing address of the customer,
-        else the customer itself."""
+        """Who receives reminders: the invoicing address of the customer
+        whose email does not bounce, else the customer itself."""
         self.ensure_one()
         invoice_contacts = self.child_ids.filtered(
-            lambda child: child.type == "invoice" and child.email
+            lambda child: child.type == "invoice"
+            and child.email
+            and not child.message_bounce
         )
         return invoice_contacts[:1] or self
 
