@@ -13,6 +13,11 @@ reaches superuser mode by itself, whatever its context. Administrators
 
 from odoo.exceptions import AccessError
 
+# The layout of the emails the module sends customers (notices, statements,
+# plans): transactional, without Odoo's "Powered by" and unfollow footer
+# (views/mail_notification_credit.xml).
+EMAIL_LAYOUT = "credit_collection.mail_notification_credit"
+
 # Who may read a customer's or an invoice's collection file (score, grade and
 # its reasons, exposure, scenario, collector, level, stage, pauses): credit
 # controllers. Code reached by core flows for other users (credit check,

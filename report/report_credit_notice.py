@@ -57,7 +57,10 @@ class ReportCreditNotice(models.AbstractModel):
         values = self._letter_amounts(notice)
         values.update(
             self._letterhead_values(
-                company, notice.contact_id, notice.date, notice.partner_id
+                company,
+                notice.partner_id._credit_invoice_address(),
+                notice.date,
+                notice.partner_id,
             )
         )
         values.update(
@@ -222,9 +225,34 @@ class ReportCreditNotice(models.AbstractModel):
                 self.env, company.credit_share_capital, company.currency_id
             ),
             "show_company_country": company.country_id != recipient.country_id,
+            "recipient_lines": self._recipient_lines(recipient, company),
             "customer_reference": customer._credit_customer_number(),
             "place_date": self._place_date(company, date),
         }
+
+    @api.model
+    def _recipient_lines(self, recipient, company):
+        """The window-envelope block: the customer's name, the contact's, and
+        the postal address of the contact, else of the customer's invoice
+        address, else of the customer (never a blank block); the country
+        only when it is not the sender's (a domestic letter has none)."""
+        commercial = recipient.commercial_partner_id
+        address = next(
+            (
+                partner
+                for partner in (recipient, commercial._credit_invoice_address())
+                if partner.street or partner.city
+            ),
+            commercial,
+        )
+        address_format, args = address._prepare_display_address(without_company=True)
+        if address.country_id == company.country_id:
+            args["country_name"] = ""
+        names = [commercial.name]
+        if recipient != commercial and recipient.name:
+            names.append(recipient.name)
+        lines = (line.strip() for line in (address_format % args).split("\n"))
+        return [name for name in names if name] + [line for line in lines if line]
 
     @api.model
     def _place_date(self, company, date):
