@@ -217,6 +217,7 @@ class ReportCreditNotice(models.AbstractModel):
         ``recipient`` on ``date`` states (report_credit_letterhead): the
         company's legal identity, the customer number, place and date."""
         siren = self._company_siren(company)
+        address = self._postal_address(recipient)
         return {
             "siren": siren,
             "siren_text": re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
@@ -224,20 +225,19 @@ class ReportCreditNotice(models.AbstractModel):
             and format_amount(
                 self.env, company.credit_share_capital, company.currency_id
             ),
-            "show_company_country": company.country_id != recipient.country_id,
+            "show_company_country": company.country_id != address.country_id,
             "recipient_lines": self._recipient_lines(recipient, company),
             "customer_reference": customer._credit_customer_number(),
             "place_date": self._place_date(company, date),
         }
 
     @api.model
-    def _recipient_lines(self, recipient, company):
-        """The window-envelope block: the customer's name, the contact's, and
-        the postal address of the contact, else of the customer's invoice
-        address, else of the customer (never a blank block); the country
-        only when it is not the sender's (a domestic letter has none)."""
+    def _postal_address(self, recipient):
+        """Whose postal address a letter to ``recipient`` prints: the
+        contact's, else the customer's invoice address's, else the
+        customer's (never a blank block)."""
         commercial = recipient.commercial_partner_id
-        address = next(
+        return next(
             (
                 partner
                 for partner in (recipient, commercial._credit_invoice_address())
@@ -245,6 +245,14 @@ class ReportCreditNotice(models.AbstractModel):
             ),
             commercial,
         )
+
+    @api.model
+    def _recipient_lines(self, recipient, company):
+        """The window-envelope block: the customer's name, the contact's, and
+        the postal address (``_postal_address``); the country only when it
+        is not the sender's (a domestic letter has none)."""
+        commercial = recipient.commercial_partner_id
+        address = self._postal_address(recipient)
         address_format, args = address._prepare_display_address(without_company=True)
         if address.country_id == company.country_id:
             args["country_name"] = ""

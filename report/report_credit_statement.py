@@ -142,6 +142,7 @@ class ReportCreditStatement(models.AbstractModel):
         statements = {}
         for partner in partners:
             key = partner.commercial_partner_id.id
+            lang = partner.lang or self.env.lang or "en_US"
             items = []
             aging = dict.fromkeys((bucket[0] for bucket in AGING_BUCKETS), 0.0)
             overdue_outside_plans = 0.0
@@ -196,10 +197,11 @@ class ReportCreditStatement(models.AbstractModel):
                 ),
                 "payments": payments,
                 "total_paid": currency.round(sum(p["amount"] for p in payments)),
-                "head": letterhead._letterhead_values(
+                # Place, date and amounts of the head in the reader's language.
+                "head": letterhead.with_context(lang=lang)._letterhead_values(
                     company, partner._credit_invoice_address(), date, partner
                 ),
-                "lang": partner.lang or self.env.lang or "en_US",
+                "lang": lang,
             }
         return statements
 

@@ -3,6 +3,8 @@ letter's total, says what its level does and what it carries, goes without
 Odoo's follower footer to the customer's billing contacts, and the letter
 goes to the invoice address without a domestic country."""
 
+from datetime import date
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -152,6 +154,10 @@ class TestNoticeEmails(CreditCollectionCommon):
                 "69002 Lyon",
             ],
         )
+        # the letterhead leaves out the company's own country too
+        day = date(2026, 3, 9)
+        head = report._letterhead_values(self.company, billing, day, french)
+        self.assertFalse(head["show_company_country"])
         # an invoice address of its own is printed, abroad with its country
         billing.write(
             {
@@ -184,3 +190,13 @@ class TestNoticeEmails(CreditCollectionCommon):
         )
         self.assertRegex(other.ref, r"^C\d{5}$")
         self.assertEqual(self.letter(notice)["customer_reference"], other.ref)
+
+    def test_statement_head_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        french = self._customer("Boulangeries Martin", lang="fr_FR")
+        report = self.env["report.credit_collection.report_credit_statement"]
+        values = report.with_context(lang="en_US")._statement_values(
+            french, self.company, "2026-03-09"
+        )
+        head = values[french.id]["head"]
+        self.assertEqual(head["place_date"], "Lyon, le 9 mars 2026")
