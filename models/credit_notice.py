@@ -12,7 +12,7 @@ from odoo.tools import SQL, format_date
 
 from ..tools import late_interest
 from ..tools.retry import run_retrying
-from .credit_engine import check_engine_fields, engine_allowed
+from .credit_engine import EMAIL_LAYOUT, check_engine_fields, engine_allowed
 
 _logger = logging.getLogger(__name__)
 
@@ -120,6 +120,13 @@ class CreditNotice(models.Model):
         string="Recipient",
         readonly=True,
         help="The customer's invoicing contact, who receives the reminder.",
+    )
+    recipient_ids = fields.Many2many(
+        "res.partner",
+        string="Email Recipients",
+        compute="_compute_recipient_ids",
+        help="Who the notice's email goes to: the customer's billing contacts "
+        "(invoice addresses with an email), else the customer.",
     )
     # Internal collection data: the customer reads its notices (portal), not
     # how it is handled (scenario, collector, channels, priority).
@@ -337,6 +344,19 @@ class CreditNotice(models.Model):
                 )
             )
 
+    @api.depends(
+        "partner_id.commercial_partner_id.child_ids.email",
+        "partner_id.commercial_partner_id.child_ids.type",
+        "partner_id.commercial_partner_id.child_ids.message_bounce",
+        "partner_id.commercial_partner_id.email",
+        "partner_id.commercial_partner_id.message_bounce",
+    )
+    def _compute_recipient_ids(self):
+        for notice in self:
+            notice.recipient_ids = (
+                notice.partner_id and notice.partner_id._credit_email_recipients()
+            )
+
     @api.depends("partner_id.commercial_partner_id")
     def _compute_debtor_type(self):
         for notice in self:
@@ -403,6 +423,16 @@ class CreditNotice(models.Model):
                 earlier.filtered(lambda other: other.level_id.letter_type != "courtesy")
             )
             notice.previous_formal_notice_id = earlier.filtered("is_formal_notice")[:1]
+
+    def _credit_claim(self):
+        """What this notice claims (rows, interest, indemnity, fee, total
+        due), from the letter's one computation: the email and the letter
+        state the same total. A missing reference rate raises, as for the
+        letter."""
+        self.ensure_one()
+        return self.env[
+            "report.credit_collection.report_credit_notice"
+        ]._letter_amounts(self)
 
     def _credit_is_before(self, notice):
         """Whether this notice came before ``notice`` (by date, then number)."""
@@ -480,7 +510,9 @@ class CreditNotice(models.Model):
                     .next_by_code("credit.notice")
                     or "/"
                 )
-        return super().create(vals_list)
+        notices = super().create(vals_list)
+        notices.partner_id._credit_assign_customer_numbers()
+        return notices
 
     def write(self, vals):
         check_engine_fields(self, vals, ENGINE_FIELDS)
@@ -864,11 +896,11 @@ class CreditNotice(models.Model):
                 )
             )
         for notice in self:
-            if not notice.contact_id.email:
+            if not notice.recipient_ids:
                 raise UserError(
                     self.env._(
                         "%(partner)s has no email address.",
-                        partner=notice.contact_id.display_name,
+                        partner=notice.partner_id.display_name,
                     )
                 )
 
@@ -876,7 +908,7 @@ class CreditNotice(models.Model):
         """Render the level's email for these notices and queue it."""
         # One compilation of the body for the whole batch (see ir_qweb.py).
         template = level.email_template_id.with_context(credit_compile_once=True)
-        layout = "mail.mail_notification_light"
+        layout = EMAIL_LAYOUT
         with_attachments = self.browse()
         if level.attach_invoices or level.attach_letter:
             with_attachments = self
@@ -902,9 +934,11 @@ class CreditNotice(models.Model):
         self._message_log_batch(
             {
                 notice.id: self.env._(
-                    "Reminder emailed to %(recipient)s (%(email)s).",
-                    recipient=notice.contact_id.display_name,
-                    email=notice.contact_id.email,
+                    "Reminder emailed to %(recipients)s.",
+                    recipients=", ".join(
+                        f"{partner.display_name} ({partner.email})"
+                        for partner in notice.recipient_ids
+                    ),
                 )
                 for notice in self
             }
@@ -1329,8 +1363,10 @@ class CreditNotice(models.Model):
                     {"state": "paid", "date_closed": fields.Date.context_today(notice)}
                 )
                 template = notice.scenario_id.thank_you_template_id
-                if template and notice.contact_id.email:
-                    template.send_mail(notice.id, force_send=False)
+                if template and notice.recipient_ids:
+                    template.send_mail(
+                        notice.id, force_send=False, email_layout_xmlid=EMAIL_LAYOUT
+                    )
 
     # ------------------------------------------------------------------
     # Letter

@@ -8,6 +8,7 @@ from . import (
     test_interest_invoicing,
     test_late_interest,
     test_letters,
+    test_notice_emails,
     test_notice_prerequisites,
     test_pauses,
     test_payment_plan,
