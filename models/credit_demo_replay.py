@@ -97,6 +97,7 @@ class CreditDemoReplay(models.AbstractModel):
                 self._credit_demo_day(company, day, events)
             self._credit_demo_compute_risk(company, today)
         self._credit_demo_mark_mails_sent(last_mail.id)
+        self._credit_demo_letters_stored_later(company)
         _logger.info(
             "Demo replay of %s days: %.1f s of CPU, notices %s",
             REPLAY_DAYS,
@@ -320,6 +321,26 @@ class CreditDemoReplay(models.AbstractModel):
             .search([("id", ">", last_mail_id or 0), ("state", "=", "outgoing")])
         )
         mails.write({"state": "sent"})
+
+    @api.model
+    def _credit_demo_letters_stored_later(self, company):
+        """The letters the replay stored were rendered during the install,
+        with no HTTP server to give wkhtmltopdf the report style sheets:
+        they are dropped and left pending, so that the email job (or their
+        first print) stores them styled once the demo server runs."""
+        notices = (
+            self.env["credit.notice"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("letter_attachment_id", "!=", False),
+                ]
+            )
+        )
+        letters = notices.letter_attachment_id
+        notices.write({"letter_attachment_id": False, "letter_pending": True})
+        letters.unlink()
 
     @api.model
     def _credit_demo_summary(self, company):

@@ -1,11 +1,11 @@
-"""Renders the README images of the letters from the demo data: a first
-reminder and a formal notice of the demo company, as PDF (wkhtmltopdf) then
-PNG (pdftoppm), into docs/.
+"""Renders the README images of the letters from the demo data: the first
+reminder, the formal notice and a US dollar letter that the demo's replay
+sent, as PDF (wkhtmltopdf) then PNG (pdftoppm), into docs/.
 
 Run inside ``odoo shell`` on a database with the addon and its demo data:
     python3 -m odoo shell -d DB --http-port=PORT < scripts/letters_png.py
 It starts Odoo's HTTP server in the shell so that wkhtmltopdf gets the
-report style sheets, and rolls back everything it created (but the French
+report style sheets, and changes nothing (but the French
 texts of i18n/fragments, loaded where missing). With
 ``CC_LETTERS_PDF_DIR`` set, the PDFs are kept in that folder too.
 """
@@ -43,56 +43,36 @@ env = env(
 scenario = env.ref("credit_collection.scenario_standard_b2b")
 
 
-def make_notice(partner_xmlid, level_xmlid, **values):
-    partner = env.ref(partner_xmlid)
-    level = env.ref(level_xmlid)
-    today = odoo.fields.Date.context_today(env.user)
-    moves = env["account.move"].search(
+def sent_notice(partner_xmlid, level_domain):
+    """The last notice the demo's replay sent to that customer at such a
+    level: the letter it got, with its true history."""
+    notice = env["credit.notice"].search(
         [
             ("company_id", "=", company.id),
-            ("commercial_partner_id", "=", partner.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("invoice_date_due", "<", today),
+            ("partner_id", "=", env.ref(partner_xmlid).id),
+            *level_domain,
+            ("state", "in", ("sent", "paid")),
         ],
-        order="invoice_date_due",
+        order="date desc",
+        limit=1,
     )
-    return env["credit.notice"].create(
-        {
-            "company_id": company.id,
-            "partner_id": partner.id,
-            "contact_id": partner._credit_contact().id,
-            "scenario_id": scenario.id,
-            "level_id": level.id,
-            "date": today,
-            "user_id": partner.with_company(company)._credit_collector().id,
-            "line_ids": [
-                odoo.fields.Command.create(
-                    {
-                        "move_id": move.id,
-                        "date_due": move.invoice_date_due,
-                        "days_overdue": (today - move.invoice_date_due).days,
-                        "amount_total": move.amount_total_signed,
-                        "amount_residual": move.amount_residual_signed,
-                    }
-                )
-                for move in moves
-            ],
-            **values,
-        }
-    )
+    if not notice:
+        raise SystemExit(f"no sent notice of {level_domain} for {partner_xmlid}")
+    return notice
 
 
 letters = {
-    "letter_first_reminder": make_notice(
+    "letter_first_reminder": sent_notice(
         "credit_collection.partner_garage_mercier_demo",
-        "credit_collection.level_standard_b2b_first",
+        [("level_id", "=", env.ref("credit_collection.level_standard_b2b_first").id)],
     ),
-    "letter_formal_notice": make_notice(
-        "credit_collection.partner_btp_fontaine_demo",
-        "credit_collection.level_standard_b2b_formal_notice",
-        registered_letter_number="1A 187 654 3210 9",
+    "letter_formal_notice": sent_notice(
+        "credit_collection.partner_menuiserie_dubois_demo",
+        [("level_id.is_formal_notice", "=", True)],
+    ),
+    "letter_usd": sent_notice(
+        "credit_collection.partner_hudson_retail_demo",
+        [("level_id.is_formal_notice", "=", True)],
     ),
 }
 env.cr.commit()  # the HTTP server must see the notices' company layout
@@ -133,8 +113,5 @@ try:
             )
         sys.stdout.write(f"written {os.path.join(DOCS, name)}.png\n")
 finally:
-    for notice in letters.values():
-        notice.line_ids.unlink()
-        notice.unlink()
     env["ir.config_parameter"].set_param("report.url", previous_url or False)
     env.cr.commit()
