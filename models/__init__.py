@@ -24,6 +24,7 @@ from . import (
     ir_attachment,
     res_company,
     res_config_settings,
+    res_groups,
     res_partner,
     res_users,
     sale_order,

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from ..compat import Constraint
 from .credit_aged_balance import AGED_BUCKETS
 
 # Headline field -> (snapshot field it is compared with, higher is better:
@@ -145,13 +146,10 @@ class CreditCollectionDashboard(models.Model):
         string="Customers on Hold", compute="_compute_worklist_counts"
     )
 
-    _sql_constraints = [
-        (
-            "company_unique",
-            "unique(company_id)",
-            "A company has one collection dashboard.",
-        ),
-    ]
+    _company_unique = Constraint(
+        "unique(company_id)",
+        "A company has one collection dashboard.",
+    )
 
     def _compute_worklist_counts(self):
         for dashboard in self:

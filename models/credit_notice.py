@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
 
+from ..compat import Constraint
 from ..tools import late_interest
 from ..tools.retry import run_retrying
 from .credit_engine import check_engine_fields, engine_allowed
@@ -242,13 +243,10 @@ class CreditNotice(models.Model):
         "Validate until this is fixed.",
     )
 
-    _sql_constraints = [
-        (
-            "name_company_unique",
-            "unique(name, company_id)",
-            "A notice number must be unique per company.",
-        ),
-    ]
+    _name_company_unique = Constraint(
+        "unique(name, company_id)",
+        "A notice number must be unique per company.",
+    )
 
     @api.depends("company_id")
     def _compute_currency_id(self):

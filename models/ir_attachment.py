@@ -1,6 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
-from odoo.osv import expression
+
+from ..compat import domain_and, field_readable
 
 # Records whose files are the company's own documents (the letters): a
 # customer cannot add a file there, even through the portal's chatter.
@@ -22,21 +23,23 @@ class IrAttachment(models.Model):
             )
 
     @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
+    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
         # Odoo hides field attachments (res_field) unless the domain names an
         # id or a field, and then checks only the linked record: the guarded
         # ones are hidden from who may not read their field.
         hidden = [
             name
             for model, name in GUARDED_FIELDS
-            if not self.env[model]._fields[name].is_accessible(self.env)
+            if not field_readable(self.env[model], name)
         ]
         if hidden and (
             self.env.context.get("skip_res_field_check")
             or any(arg[0] in ("id", "res_field") for arg in domain)
         ):
-            domain = expression.AND([domain, [("res_field", "not in", hidden)]])
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+            domain = domain_and(domain, [("res_field", "not in", hidden)])
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
