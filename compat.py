@@ -77,3 +77,7 @@ def domain_and(*domains):
     from odoo.osv import expression  # 18.0
 
     return expression.AND(domains)
+
+
+# Accounts still in use: 19.0 archives them (active), 18.0 deprecates them.
+ACCOUNT_IN_USE_DOMAIN = [] if ODOO_SERIES >= 19 else [("deprecated", "=", False)]

@@ -18,6 +18,8 @@ from odoo.tools.translate import (
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from ..compat import GROUPS_FIELD
+
 # Odoo's report engine and ours both log wkhtmltopdf's notes as warnings.
 REPORT_LOGGERS = (
     "odoo.addons.base.models.ir_actions_report",
@@ -72,7 +74,7 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
                 "email": "colette@example.com",
                 "company_id": cls.company.id,
                 "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [
+                GROUPS_FIELD: [
                     Command.set(
                         [
                             cls.env.ref("base.group_user").id,
