@@ -3,7 +3,7 @@
     "name": "Credit & Collections",
     "summary": "Credit limits, risk grades, dunning scenarios, formal notices, "
     "payment plans and collection analytics",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "category": "Accounting/Accounting",
     "author": "credit_collection developers",
     "website": "https://github.com/credit-collection/credit_collection",
@@ -77,8 +77,12 @@
     "demo": [
         "demo/credit_collection_demo.xml",
         "demo/credit_letters_demo.xml",
+        "demo/credit_replay_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "credit_collection/static/src/dashboard/*",
+        ],
         "web.report_assets_common": [
             "credit_collection/static/src/scss/credit_letter.scss",
         ],

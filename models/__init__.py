@@ -6,6 +6,7 @@ from . import (
     account_move,
     account_move_line,
     credit_demo_ledger,
+    credit_demo_replay,
     credit_dispute,
     credit_dunning_level,
     credit_dunning_run,
@@ -41,7 +42,6 @@ from . import (
 # isort: split
 from . import (
     credit_collection_dashboard,
-    credit_collection_dashboard_bucket,
     credit_recovery_analysis,
 )
 

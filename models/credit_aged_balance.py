@@ -34,11 +34,13 @@ class CreditAgedBalance(models.AbstractModel):
 
     @api.model
     def _credit_check_companies(self, companies):
-        """Raw SQL bypasses record rules: only the user's companies may be aged."""
+        """Raw SQL bypasses record rules: only the companies the user has
+        selected (``env.companies``, the ``company_ids`` of the record rules;
+        a branch only when it is selected too) may be aged."""
         if not companies:
             raise UserError(self.env._("Select at least one company."))
         if not self.env.su:
-            foreign = companies - self.env.user.company_ids
+            foreign = companies - self.env.companies
             if foreign:
                 raise AccessError(
                     self.env._(

@@ -1,293 +1,268 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.fields import Command
+from dateutil.relativedelta import relativedelta
 
-from ..compat import Constraint
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_amount, format_date, formatLang
+
 from .credit_aged_balance import AGED_BUCKETS
 
-# Headline field -> (snapshot field it is compared with, higher is better:
-# True, False, or None when a move is neither good nor bad news).
-HEADLINES = {
-    "amount_receivable": ("amount_receivable", None),
-    "amount_overdue": ("amount_overdue", False),
-    "overdue_percent": ("overdue_percent", False),
-    "dso": ("dso_countback", False),
-    "recovery_rate": ("recovery_rate", True),
-    "promise_kept_rate": ("promise_kept_rate", True),
-    "collection_cost": ("collection_cost", False),
+# Months of snapshots drawn on the trend charts (today's figures added).
+TREND_MONTHS = 12
+# Months of payments credited to the dunning steps on the recovery chart.
+RECOVERY_MONTHS = 12
+# Headline KPI -> higher is better (True / False), or None when a change
+# is neither good nor bad news (more receivable).
+TRENDS = {
+    "receivable": None,
+    "overdue": False,
+    "dso": False,
+    "recovery_rate": True,
 }
-MONEY_HEADLINES = ("amount_receivable", "amount_overdue", "collection_cost")
-# Digits of the non-money headlines (percentages and days).
-HEADLINE_DIGITS = {
-    "overdue_percent": 2,
-    "dso": 1,
-    "recovery_rate": 2,
-    "promise_kept_rate": 2,
-}
-TREND_SELECTION = [
-    ("better", "Better"),
-    ("worse", "Worse"),
-    ("same", "Unchanged"),
-    ("changed", "Changed"),
-]
-# Broken promises stay on the worklist this many days after their date.
-BROKEN_PROMISE_DAYS = 30
-TOP_OVERDUE_COUNT = 10
 
 
-class CreditCollectionDashboard(models.Model):
-    """The credit manager's dashboard: one card per company, refreshed each
-    time it is opened from the indicators of the monthly snapshot (same
-    definitions, so today compares with last month), with the worklist
-    counts and the ways into the detailed analyses."""
+class CreditCollectionDashboard(models.AbstractModel):
+    """The credit manager's morning screen (the OWL client action
+    ``credit_collection.dashboard``): its figures come from one call,
+    ``get_dashboard_data``, for the current company and its selected
+    branches, and each KPI opens its list through ``action_credit_open_kpi``.
+    Nothing is stored: the figures are those of the moment."""
 
     _name = "credit.collection.dashboard"
     _description = "Collection Dashboard"
-    _order = "company_id"
-    _check_company_auto = True
-
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    date = fields.Date(string="As of", readonly=True)
-    snapshot_id = fields.Many2one(
-        "credit.collection.snapshot",
-        string="Compared With",
-        readonly=True,
-        ondelete="set null",
-        help="The snapshot of the previous month; without it no trend is shown.",
-    )
-    missing_rate_warning = fields.Text(
-        string="Missing Interest Rates",
-        readonly=True,
-        help="Reference rates of the current half-year that the scenarios "
-        "claim: until they are entered, the notices claiming interest wait.",
-    )
-    amount_receivable = fields.Monetary(string="Total Receivable", readonly=True)
-    amount_receivable_delta = fields.Monetary(string="Receivable Change", readonly=True)
-    amount_receivable_trend = fields.Selection(
-        TREND_SELECTION, string="Receivable Trend", readonly=True
-    )
-    amount_overdue = fields.Monetary(string="Overdue", readonly=True)
-    amount_overdue_delta = fields.Monetary(string="Overdue Change", readonly=True)
-    amount_overdue_trend = fields.Selection(
-        TREND_SELECTION, string="Overdue Trend", readonly=True
-    )
-    overdue_percent = fields.Float(string="Overdue (%)", readonly=True, digits=(16, 2))
-    overdue_percent_delta = fields.Float(
-        string="Overdue (%) Change", readonly=True, digits=(16, 2)
-    )
-    overdue_percent_trend = fields.Selection(
-        TREND_SELECTION, string="Overdue (%) Trend", readonly=True
-    )
-    dso = fields.Float(
-        string="DSO",
-        readonly=True,
-        digits=(16, 1),
-        help="Days sales outstanding today, countback method over three months.",
-    )
-    dso_delta = fields.Float(string="DSO Change", readonly=True, digits=(16, 1))
-    dso_trend = fields.Selection(TREND_SELECTION, string="DSO Trend", readonly=True)
-    recovery_rate = fields.Float(
-        string="Recovery Rate (%)",
-        readonly=True,
-        digits=(16, 2),
-        help="Collected this month out of what was due in it, so far.",
-    )
-    recovery_rate_delta = fields.Float(
-        string="Recovery Rate Change", readonly=True, digits=(16, 2)
-    )
-    recovery_rate_trend = fields.Selection(TREND_SELECTION, readonly=True)
-    promise_kept_rate = fields.Float(
-        string="Promises Kept (%)",
-        readonly=True,
-        digits=(16, 2),
-        help="Promises falling due this month so far: kept / (kept + broken).",
-    )
-    promise_kept_rate_delta = fields.Float(
-        string="Promises Kept Change", readonly=True, digits=(16, 2)
-    )
-    promise_kept_rate_trend = fields.Selection(
-        TREND_SELECTION, string="Promises Kept Trend", readonly=True
-    )
-    collection_cost = fields.Monetary(
-        string="Cost of Collection",
-        readonly=True,
-        help="Reminders sent this month so far and hand-offs, at the unit "
-        "costs of the settings.",
-    )
-    collection_cost_delta = fields.Monetary(
-        string="Cost of Collection Change", readonly=True
-    )
-    collection_cost_trend = fields.Selection(
-        TREND_SELECTION, string="Cost of Collection Trend", readonly=True
-    )
-    bucket_ids = fields.One2many(
-        "credit.collection.dashboard.bucket",
-        "dashboard_id",
-        string="Aged Balance",
-        readonly=True,
-    )
-    notice_to_validate_count = fields.Integer(
-        string="Notices to Validate", compute="_compute_worklist_counts"
-    )
-    call_count = fields.Integer(
-        string="Calls to Make", compute="_compute_worklist_counts"
-    )
-    promise_due_count = fields.Integer(
-        string="Promises Due", compute="_compute_worklist_counts"
-    )
-    promise_broken_count = fields.Integer(
-        string="Broken Promises", compute="_compute_worklist_counts"
-    )
-    credit_hold_count = fields.Integer(
-        string="Customers on Hold", compute="_compute_worklist_counts"
-    )
-
-    _company_unique = Constraint(
-        "unique(company_id)",
-        "A company has one collection dashboard.",
-    )
-
-    def _compute_worklist_counts(self):
-        for dashboard in self:
-            domains = dashboard._credit_worklist_domains()
-            dashboard.notice_to_validate_count = self.env["credit.notice"].search_count(
-                domains["to_validate"]
-            )
-            dashboard.call_count = self.env["credit.notice"].search_count(
-                domains["calls"]
-            )
-            dashboard.promise_due_count = self.env["credit.promise"].search_count(
-                domains["promises_due"]
-            )
-            dashboard.promise_broken_count = self.env["credit.promise"].search_count(
-                domains["promises_broken"]
-            )
-            dashboard.credit_hold_count = (
-                self.env["res.partner"]
-                .with_company(dashboard.company_id)
-                .search_count(domains["credit_hold"])
-            )
-
-    @api.depends("company_id")
-    def _compute_display_name(self):
-        for dashboard in self:
-            dashboard.display_name = dashboard.company_id.name or ""
 
     # ------------------------------------------------------------------
-    # Opening and refreshing
+    # Scope
     # ------------------------------------------------------------------
 
     @api.model
-    def action_credit_open_dashboard(self):
-        """Menu: refresh the cards of the user's selected companies, then
-        show them."""
-        self.check_access("create")
-        dashboards = self._credit_refresh(self.env.companies)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Collection Dashboard"),
-            "res_model": self._name,
-            "view_mode": "kanban",
-            "views": [
-                (
-                    self.env.ref(
-                        "credit_collection.credit_collection_dashboard_view_kanban"
-                    ).id,
-                    "kanban",
+    def _credit_dashboard_companies(self, company_id=None):
+        """The companies the dashboard adds up: the current company (or
+        ``company_id``, which must be one of the selected companies) and its
+        branches selected in the company switcher, as Odoo's own reports do.
+        The raw SQL of the indicators bypasses record rules: this is where
+        the dashboard keeps to the user's groups and active companies."""
+        if not (
+            self.env.su
+            or self.env.user.has_group("credit_collection.group_credit_controller")
+        ):
+            raise AccessError(
+                self.env._("Only credit controllers and managers see the dashboard.")
+            )
+        company = self.env.company
+        if company_id:
+            company = self.env["res.company"].browse(company_id)
+            if company not in self.env.companies:
+                raise AccessError(
+                    self.env._(
+                        "You are not allowed to see the receivables of this company."
+                    )
                 )
-            ],
-            "domain": [("id", "in", dashboards.ids)],
-            "context": {"create": False, "delete": False, "edit": False},
-        }
+        return company._accessible_branches()
+
+    # ------------------------------------------------------------------
+    # Data
+    # ------------------------------------------------------------------
 
     @api.model
-    def _credit_refresh(self, companies):
-        """Create or update the card of each company with today's figures;
-        returns the cards. A fixed number of queries per company."""
-        today = fields.Date.context_today(self)
-        snapshots = self.env["credit.collection.snapshot"]
-        previous_end = today.replace(day=1) - timedelta(days=1)
-        previous = {
-            snapshot.company_id: snapshot
-            for snapshot in snapshots.search(
-                [("company_id", "in", companies.ids), ("date", "=", previous_end)]
-            )
-        }
-        existing = {
-            dashboard.company_id: dashboard
-            for dashboard in self.search([("company_id", "in", companies.ids)])
-        }
-        dashboards = self.browse()
-        for company in companies:
-            values = self._credit_dashboard_values(
-                company, today, previous.get(company, snapshots)
-            )
-            dashboard = existing.get(company)
-            if dashboard:
-                dashboard.write(
-                    dict(values, bucket_ids=[Command.clear()] + values["bucket_ids"])
-                )
-            else:
-                dashboard = self.create(dict(values, company_id=company.id))
-            dashboards |= dashboard
-        return dashboards
-
-    @api.model
-    def _credit_dashboard_values(self, company, today, snapshot):
-        """Today's headline figures of ``company`` (the month so far for the
-        rates and the cost), each with its change since ``snapshot``."""
-        current = self.env["credit.collection.snapshot"]._credit_snapshot_values(
-            company, today
-        )
+    def get_dashboard_data(self, company_id=None):
+        """Everything the dashboard draws, labels translated and amounts
+        formatted in the user's language: KPIs with their change since last
+        month's snapshot, and the aging, trend, recovery and collector
+        charts. A fixed number of queries per company."""
+        companies = self._credit_dashboard_companies(company_id)
+        company = companies[:1]
         currency = company.currency_id
-        values = {
-            "date": today,
-            "snapshot_id": snapshot.id,
-            "missing_rate_warning": "\n".join(
-                self.env["credit.interest.rate"]._credit_missing_current_rates(
-                    company, today
-                )
-            )
-            or False,
-            "bucket_ids": [
-                Command.create(
-                    {
-                        "company_id": company.id,
-                        "bucket": bucket,
-                        "amount": current[f"amount_{suffix}"],
-                    }
-                )
-                for bucket, (suffix, _first, _last) in zip(
-                    self.env["credit.collection.dashboard.bucket"]._credit_buckets(),
-                    AGED_BUCKETS,
-                    strict=True,
-                )
-            ],
+        today = fields.Date.context_today(self)
+        snapshot_model = self.env["credit.collection.snapshot"]
+        current = self._credit_combine(
+            [snapshot_model._credit_snapshot_values(c, today) for c in companies]
+        )
+        history = self._credit_snapshot_history(companies, today)
+        previous_end = today.replace(day=1) - timedelta(days=1)
+        previous = history.get(previous_end)
+        counts = {
+            key: self.env[model].search_count(domain)
+            for key, (model, domain) in self._credit_worklist_domains(companies).items()
         }
-        for name, (source, higher_is_better) in HEADLINES.items():
-            value = current[source]
-            if name in MONEY_HEADLINES:
-                value = currency.round(value)
-            else:
-                value = round(value, HEADLINE_DIGITS[name])
-            values[name] = value
-            values[f"{name}_delta"] = 0.0
-            values[f"{name}_trend"] = False
-            if not snapshot:
-                continue
-            if name in MONEY_HEADLINES:
-                delta = currency.round(value - snapshot[source])
-                sign = currency.compare_amounts(delta, 0.0)
-            else:
-                delta = round(value - snapshot[source], HEADLINE_DIGITS[name])
+        return {
+            "title": self.env._("Collection Dashboard"),
+            "company": company.name,
+            "branches": companies[1:].mapped("name"),
+            "date": format_date(self.env, today),
+            "compared_with": previous and format_date(self.env, previous_end),
+            "missing_rates": self._credit_missing_rates(companies, today),
+            "currency": {
+                "symbol": currency.symbol,
+                "position": currency.position,
+                "digits": currency.decimal_places,
+            },
+            "kpis": self._credit_kpis(current, previous, counts, currency),
+            "charts": {
+                "aging": self._credit_aging_chart(current, currency),
+                "trend": self._credit_trend_chart(history, current, today),
+                "recovered": self._credit_recovered_chart(companies, today),
+                "collectors": self._credit_collector_chart(companies),
+            },
+        }
+
+    @api.model
+    def _credit_combine(self, rows):
+        """Figures of several companies of one currency (a company and its
+        branches): amounts added, the rates recomputed from the sums, the DSO
+        weighted by receivable. One company's figures are left as they are."""
+        if len(rows) == 1:
+            return rows[0]
+        total = {
+            key: sum(row[key] for row in rows)
+            for key in rows[0]
+            if key.startswith("amount_")
+        }
+        receivable = total["amount_receivable"]
+        total["overdue_percent"] = (
+            round(total["amount_overdue"] / receivable * 100, 2) if receivable else 0.0
+        )
+        total["recovery_rate"] = (
+            round(total["amount_collected"] / total["amount_due"] * 100, 2)
+            if total["amount_due"]
+            else 0.0
+        )
+        total["dso_countback"] = (
+            round(
+                sum(row["dso_countback"] * row["amount_receivable"] for row in rows)
+                / receivable,
+                1,
+            )
+            if receivable
+            else 0.0
+        )
+        return total
+
+    @api.model
+    def _credit_snapshot_history(self, companies, today):
+        """{month end: combined figures} of the snapshots of the last
+        TREND_MONTHS months, read through the ORM (record rules apply)."""
+        start = today + relativedelta(months=-TREND_MONTHS, day=1)
+        fnames = [
+            "date",
+            "amount_receivable",
+            "amount_overdue",
+            "amount_due",
+            "amount_collected",
+            "dso_countback",
+            "recovery_rate",
+        ]
+        per_date = {}
+        for row in self.env["credit.collection.snapshot"].search_read(
+            [("company_id", "in", companies.ids), ("date", ">=", start)],
+            fnames,
+            order="date",
+        ):
+            day = row.pop("date")
+            row.pop("id")
+            per_date.setdefault(day, []).append(row)
+        return {day: self._credit_combine(rows) for day, rows in per_date.items()}
+
+    @api.model
+    def _credit_worklist_domains(self, companies):
+        """{kpi: (model, domain)} of the worklist counts; the same domain
+        opens the list behind the count."""
+        today = fields.Date.context_today(self)
+        company = [("company_id", "in", companies.ids)]
+        return {
+            "to_validate": ("credit.notice", company + [("state", "=", "to_validate")]),
+            "calls": (
+                "credit.notice",
+                company
+                + [
+                    ("state", "not in", ("cancelled", "paid")),
+                    ("activity_ids.date_deadline", "<=", today),
+                ],
+            ),
+            "letters": (
+                "credit.notice",
+                company + [("state", "=", "sent"), ("letter_to_print", "=", True)],
+            ),
+        }
+
+    @api.model
+    def _credit_missing_rates(self, companies, today):
+        """Managers are warned of the reference rates still missing."""
+        if not self.env.user.has_group("credit_collection.group_credit_manager"):
+            return []
+        rates = self.env["credit.interest.rate"]
+        return [
+            message
+            for company in companies
+            for message in rates._credit_missing_current_rates(company, today)
+        ]
+
+    @api.model
+    def _credit_kpis(self, current, previous, counts, currency):
+        def money(amount):
+            return format_amount(self.env, amount, currency)
+
+        def days(value):
+            return self.env._("%(days)s days", days=formatLang(self.env, value, 1))
+
+        def percent(value):
+            return f"{formatLang(self.env, value, 1)} %"
+
+        headlines = [
+            (
+                "receivable",
+                self.env._("Total Receivable"),
+                current["amount_receivable"],
+                previous and previous["amount_receivable"],
+                money,
+            ),
+            (
+                "overdue",
+                self.env._("Overdue"),
+                current["amount_overdue"],
+                previous and previous["amount_overdue"],
+                money,
+            ),
+            (
+                "dso",
+                self.env._("DSO"),
+                current["dso_countback"],
+                previous and previous["dso_countback"],
+                days,
+            ),
+            (
+                "recovery_rate",
+                self.env._("Recovery Rate this Month"),
+                current["recovery_rate"],
+                previous and previous["recovery_rate"],
+                percent,
+            ),
+        ]
+        kpis = []
+        for key, label, value, before, fmt in headlines:
+            kpi = {"key": key, "label": label, "value": value, "display": fmt(value)}
+            if previous:
+                delta = round(value - before, 2)
                 sign = (delta > 0) - (delta < 0)
-            values[f"{name}_delta"] = delta
-            values[f"{name}_trend"] = self._credit_trend(sign, higher_is_better)
-        return values
+                kpi["delta"] = delta
+                kpi["delta_display"] = ("+" if delta > 0 else "") + fmt(delta)
+                kpi["trend"] = self._credit_trend(sign, TRENDS[key])
+            kpis.append(kpi)
+        for key, label in (
+            ("to_validate", self.env._("Notices to Validate")),
+            ("calls", self.env._("Calls to Make")),
+            ("letters", self.env._("Letters to Print")),
+        ):
+            kpis.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "value": counts[key],
+                    "display": str(counts[key]),
+                }
+            )
+        return kpis
 
     @api.model
     def _credit_trend(self, sign, higher_is_better):
@@ -297,147 +272,156 @@ class CreditCollectionDashboard(models.Model):
             return "changed"
         return "better" if (sign > 0) == higher_is_better else "worse"
 
-    # ------------------------------------------------------------------
-    # Worklist
-    # ------------------------------------------------------------------
-
-    def _credit_worklist_domains(self):
-        """The domain behind each worklist count of this company's card."""
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        company = [("company_id", "=", self.company_id.id)]
+    @api.model
+    def _credit_aging_chart(self, current, currency):
+        labels = {
+            "not_due": self.env._("Not Due"),
+            "1_30": self.env._("1-30 days"),
+            "31_60": self.env._("31-60 days"),
+            "61_90": self.env._("61-90 days"),
+            "91_120": self.env._("91-120 days"),
+            "120_plus": self.env._("Over 120 days"),
+        }
         return {
-            "to_validate": company + [("state", "=", "to_validate")],
-            "calls": company
-            + [
-                ("state", "not in", ("cancelled", "paid")),
-                ("activity_ids.date_deadline", "<=", today),
+            "title": self.env._("Aged Balance"),
+            "labels": [labels[suffix] for suffix, _first, _last in AGED_BUCKETS],
+            "values": [
+                currency.round(current[f"amount_{suffix}"])
+                for suffix, _first, _last in AGED_BUCKETS
             ],
-            "promises_due": company
-            + [("state", "=", "open"), ("promise_date", "<=", today)],
-            "promises_broken": company
-            + [
-                ("state", "=", "broken"),
-                ("promise_date", ">=", today - timedelta(days=BROKEN_PROMISE_DAYS)),
-            ],
-            # Company-dependent: read in the card's company.
-            "credit_hold": [("credit_hold", "=", True), ("parent_id", "=", False)],
         }
 
-    def _credit_list_action(self, xml_id, domain, name):
+    @api.model
+    def _credit_trend_chart(self, history, current, today):
+        """Overdue and DSO at each month end, then today; the months
+        before the first receivable (before go-live) are left out."""
+        points = sorted(history.items()) + [(today, current)]
+        while len(points) > 1 and not points[0][1]["amount_receivable"]:
+            points.pop(0)
+        return {
+            "title": self.env._("Overdue and DSO by Month"),
+            "labels": [
+                format_date(self.env, day, date_format="MMM yyyy")
+                for day, _values in points[:-1]
+            ]
+            + [self.env._("Today")],
+            "overdue": [values["amount_overdue"] for _day, values in points],
+            "dso": [values["dso_countback"] for _day, values in points],
+            "overdue_label": self.env._("Overdue"),
+            "dso_label": self.env._("DSO (days)"),
+        }
+
+    @api.model
+    def _credit_recovered_chart(self, companies, today):
+        """What the payments of the last months credited to each step."""
+        start = today + relativedelta(months=-RECOVERY_MONTHS + 1, day=1)
+        groups = self.env["credit.recovery.analysis"]._read_group(
+            [("company_id", "in", companies.ids), ("date", ">=", start)],
+            ["scenario_id", "level_id"],
+            ["amount:sum"],
+        )
+        groups.sort(
+            key=lambda g: (g[0].sequence, g[0].id, g[1].days_offset, g[1].sequence)
+        )
+        several = len({scenario for scenario, _level, _amount in groups}) > 1
+        return {
+            "title": self.env._("Recovered per Dunning Step (12 months)"),
+            "labels": [
+                f"{scenario.name} · {level.name}" if several else level.name
+                for scenario, level, _amount in groups
+            ],
+            "values": [amount for _scenario, _level, amount in groups],
+            "empty": not groups
+            and self.env._("No payment after a reminder in the last 12 months."),
+        }
+
+    @api.model
+    def _credit_collector_chart(self, companies):
+        """Each collector's collected and overdue in the latest snapshot."""
+        Lines = self.env["credit.collector.snapshot"]
+        latest = Lines.search(
+            [("company_id", "in", companies.ids)], order="date desc", limit=1
+        ).date
+        groups = (
+            Lines._read_group(
+                [("company_id", "in", companies.ids), ("date", "=", latest)],
+                ["user_id"],
+                ["amount_collected:sum", "amount_overdue:sum"],
+                order="amount_overdue:sum desc",
+            )
+            if latest
+            else []
+        )
+        return {
+            "title": self.env._("Collector Performance"),
+            "subtitle": latest
+            and format_date(self.env, latest, date_format="MMMM yyyy"),
+            "labels": [
+                user.name or self.env._("No collector") for user, _c, _o in groups
+            ],
+            "collected": [collected for _user, collected, _overdue in groups],
+            "overdue": [overdue for _user, _collected, overdue in groups],
+            "empty": not groups and self.env._("No monthly snapshot yet."),
+            "collected_label": self.env._("Collected in the month"),
+            "overdue_label": self.env._("Overdue at month end"),
+        }
+
+    # ------------------------------------------------------------------
+    # Click-through
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_credit_open_kpi(self, key, company_id=None):
+        """The list behind a KPI of the dashboard, filtered as it counts."""
+        companies = self._credit_dashboard_companies(company_id)
+        company = [("company_id", "in", companies.ids)]
+        worklist = self._credit_worklist_domains(companies)
+        today = fields.Date.context_today(self)
+        open_invoices = company + [
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        targets = {
+            "receivable": (
+                "account.action_move_out_invoice_type",
+                open_invoices,
+                self.env._("Open Customer Invoices"),
+            ),
+            "overdue": (
+                "account.action_move_out_invoice_type",
+                open_invoices + [("invoice_date_due", "<", today)],
+                self.env._("Overdue Customer Invoices"),
+            ),
+            "dso": (
+                "credit_collection.credit_collection_snapshot_action",
+                company,
+                self.env._("Collection Trends"),
+            ),
+            "recovery_rate": (
+                "credit_collection.credit_recovery_analysis_action",
+                company,
+                self.env._("Recovered per Dunning Step"),
+            ),
+            "to_validate": (
+                "credit_collection.credit_notice_action",
+                worklist["to_validate"][1],
+                self.env._("Notices to Validate"),
+            ),
+            "calls": (
+                "credit_collection.credit_notice_action",
+                worklist["calls"][1],
+                self.env._("Calls to Make"),
+            ),
+            "letters": (
+                "credit_collection.credit_notice_action",
+                worklist["letters"][1],
+                self.env._("Letters to Print"),
+            ),
+        }
+        if key not in targets:
+            raise UserError(self.env._("This indicator has no list."))
+        xml_id, domain, name = targets[key]
         action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
         action.update({"name": name, "domain": domain, "context": {"create": False}})
-        return action
-
-    def action_credit_open_to_validate(self):
-        self.ensure_one()
-        return self._credit_list_action(
-            "credit_collection.credit_notice_action",
-            self._credit_worklist_domains()["to_validate"],
-            self.env._("Notices to Validate"),
-        )
-
-    def action_credit_open_calls(self):
-        self.ensure_one()
-        return self._credit_list_action(
-            "credit_collection.credit_notice_action",
-            self._credit_worklist_domains()["calls"],
-            self.env._("Calls to Make"),
-        )
-
-    def action_credit_open_promises_due(self):
-        self.ensure_one()
-        return self._credit_list_action(
-            "credit_collection.credit_promise_action",
-            self._credit_worklist_domains()["promises_due"],
-            self.env._("Promises Due"),
-        )
-
-    def action_credit_open_promises_broken(self):
-        self.ensure_one()
-        return self._credit_list_action(
-            "credit_collection.credit_promise_action",
-            self._credit_worklist_domains()["promises_broken"],
-            self.env._("Broken Promises"),
-        )
-
-    def action_credit_open_credit_hold(self):
-        """The customers on hold in this card's company (a company-dependent
-        flag, so they are listed by id)."""
-        self.ensure_one()
-        partners = (
-            self.env["res.partner"]
-            .with_company(self.company_id)
-            .search(self._credit_worklist_domains()["credit_hold"])
-        )
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "credit_collection.res_partner_action_credit_risk"
-        )
-        action.update(
-            {
-                "name": self.env._("Customers on Credit Hold"),
-                "domain": [("id", "in", partners.ids)],
-                "context": {"create": False},
-            }
-        )
-        return action
-
-    # ------------------------------------------------------------------
-    # Analyses
-    # ------------------------------------------------------------------
-
-    def action_credit_open_aging(self):
-        """The aged balance of the card's date, by bucket, as a bar chart."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._(
-                "Aged Balance of %(company)s", company=self.company_id.name
-            ),
-            "res_model": "credit.collection.dashboard.bucket",
-            "view_mode": "graph,list",
-            "domain": [("dashboard_id", "=", self.id)],
-            "context": {"create": False},
-        }
-
-    def action_credit_open_top_overdue(self):
-        """The customers owing the most overdue today, through the aged
-        balance so that each row opens its invoices."""
-        self.ensure_one()
-        wizard = self.env["credit.aged.balance.wizard"].create(
-            {
-                "date": fields.Date.context_today(self),
-                "company_ids": [Command.set(self.company_id.ids)],
-            }
-        )
-        wizard._credit_compute_lines()
-        top = self.env["credit.aged.balance.line"].search(
-            [("wizard_id", "=", wizard.id), ("amount_overdue", ">", 0)],
-            limit=TOP_OVERDUE_COUNT,
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Top Overdue Customers"),
-            "res_model": "credit.aged.balance.line",
-            "view_mode": "list,graph",
-            "domain": [("id", "in", top.ids)],
-            "context": {"create": False, "delete": False, "edit": False},
-        }
-
-    def action_credit_open_recovery(self):
-        """What each dunning step of each scenario got paid."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "credit_collection.credit_recovery_analysis_action"
-        )
-        action["domain"] = [("company_id", "=", self.company_id.id)]
-        return action
-
-    def action_credit_open_collectors(self):
-        """Per collector performance, from the monthly snapshots."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "credit_collection.credit_collector_snapshot_action"
-        )
-        action["domain"] = [("company_id", "=", self.company_id.id)]
         return action

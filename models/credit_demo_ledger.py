@@ -105,6 +105,8 @@ COLLECTED_BY_CONTROLLER = (
     "partner_atelier_lefevre_demo",
 )
 PAYMENT_TERM_DAYS = 30
+# Days of history the demo replays through the engine, up to the install day.
+REPLAY_DAYS = 90
 DEMO_SCENARIOS = {
     "scenario_gentle": (
         "partner_boulangerie_martin_demo",
@@ -147,24 +149,19 @@ class CreditDemoLedger(models.AbstractModel):
 
     @api.model
     def _create_demo_ledger(self, company_id):
+        """The invoices and the payments made before the replayed days; the
+        replay (credit.demo.replay) receives the later payments on their
+        day."""
         company = self.env["res.company"].browse(company_id)
         env_company = self.with_company(company).with_context(
             allowed_company_ids=company.ids, tracking_disable=True
         )
         today = fields.Date.context_today(self)
-        specs = []
-        for partner_xmlid, invoices in DEMO_LEDGER.items():
-            partner = self.env.ref(f"credit_collection.{partner_xmlid}")
-            currency_xmlid = FOREIGN_CURRENCY_PARTNERS.get(partner_xmlid)
-            currency = (
-                self.env.ref(currency_xmlid) if currency_xmlid else company.currency_id
-            )
-            for days_overdue, amount, settlement in invoices:
-                due_date = today - timedelta(days=days_overdue)
-                specs.append((partner, currency, due_date, amount, settlement))
+        replay_from = today - timedelta(days=REPLAY_DAYS)
+        specs = self._credit_demo_specs(company, today)
         # Post in date order: invoice numbers then follow the calendar.
         specs.sort(key=lambda spec: spec[2])
-        env_company._create_demo_moves(company, specs)
+        env_company._create_demo_moves(company, specs, replay_from)
         for scenario_xmlid, partner_xmlids in DEMO_SCENARIOS.items():
             scenario = self.env.ref(f"credit_collection.{scenario_xmlid}")
             for partner_xmlid in partner_xmlids:
@@ -175,7 +172,23 @@ class CreditDemoLedger(models.AbstractModel):
             partner = self.env.ref(f"credit_collection.{partner_xmlid}")
             partner.with_company(company).credit_collector_id = controller
 
-    def _create_demo_moves(self, company, specs):
+    @api.model
+    def _credit_demo_specs(self, company, today):
+        """The ledger's invoices as (customer, currency, due date, amount,
+        settlement), due dates counted back from ``today``."""
+        specs = []
+        for partner_xmlid, invoices in DEMO_LEDGER.items():
+            partner = self.env.ref(f"credit_collection.{partner_xmlid}")
+            currency_xmlid = FOREIGN_CURRENCY_PARTNERS.get(partner_xmlid)
+            currency = (
+                self.env.ref(currency_xmlid) if currency_xmlid else company.currency_id
+            )
+            for days_overdue, amount, settlement in invoices:
+                due_date = today - timedelta(days=days_overdue)
+                specs.append((partner, currency, due_date, amount, settlement))
+        return specs
+
+    def _create_demo_moves(self, company, specs, replay_from):
         Move = self.env["account.move"]
         sale_tax = company.account_sale_tax_id
         bank_journal = self.env["account.journal"].search(
@@ -223,15 +236,30 @@ class CreditDemoLedger(models.AbstractModel):
             if settlement and settlement[0] in ("paid", "partial"):
                 share = 1.0 if settlement[0] == "paid" else settlement[1]
                 payment_date = due_date + timedelta(days=settlement[-1])
-                self.env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=move.ids
-                ).create(
-                    {
-                        "payment_date": payment_date,
-                        "journal_id": bank_journal.id,
-                        "amount": currency.round(move.amount_total * share),
-                    }
-                )._create_payments()
+                if payment_date < replay_from:
+                    self._credit_demo_pay(
+                        move, currency.round(move.amount_total * share), payment_date
+                    )
+
+    def _credit_demo_pay(self, move, amount, payment_date):
+        """A payment received in the demo company's bank journal."""
+        company = move.company_id
+        bank_journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(company),
+                ("type", "=", "bank"),
+            ],
+            limit=1,
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create(
+            {
+                "payment_date": payment_date,
+                "journal_id": bank_journal.id,
+                "amount": amount,
+            }
+        )._create_payments()
 
     def _set_outstanding_receipts_account(self, bank_journal):
         """Payments only reach the ledger (and reduce the invoices' residual)

@@ -48,8 +48,14 @@ class CreditDispute(models.Model):
         tracking=True,
     )
     description = fields.Text()
+    # Internal fields (portal customers read their dispute, not how it is
+    # handled): for employees only.
     user_id = fields.Many2one(
-        "res.users", string="Owner", default=lambda self: self.env.user, tracking=True
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        tracking=True,
+        groups="base.group_user",
     )
     state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved"), ("cancelled", "Cancelled")],
@@ -58,7 +64,7 @@ class CreditDispute(models.Model):
         tracking=True,
         index=True,
     )
-    resolution = fields.Text()
+    resolution = fields.Text(groups="base.group_user")
     date_closed = fields.Date(readonly=True)
     source = fields.Selection(
         [("backend", "Collector"), ("portal", "Customer portal")],

@@ -7,11 +7,15 @@ is superuser mode: the actions write these fields through ``sudo()`` once
 they have checked who acts and what, and ``sudo()`` keeps the acting user
 (``env.uid``) as author of the chatter and tracking. No request of a user
 reaches superuser mode by itself, whatever its context. Administrators
-(Settings) are let through too: they can run code as superuser anyway
-(server actions), and the tests and data imports act as them.
+(Settings) go through the same actions: whatever an administrator sends over
+HTTP (a form, an import, JSON-RPC, a server action started from the
+interface) is refused like anyone's; a repair by hand is code that says
+``sudo()``. Server code outside any request (data files, ``odoo shell``,
+the tests' fixtures, migration scripts) may still act as an administrator.
 """
 
 from odoo.exceptions import AccessError
+from odoo.http import request
 
 # Who may read a customer's or an invoice's collection file (score, grade and
 # its reasons, exposure, scenario, collector, level, stage, pauses): credit
@@ -22,15 +26,15 @@ CONTROLLER = "credit_collection.group_credit_controller"
 
 def engine_allowed(env):
     """Whether ``env`` may write the fields that actions own: superuser mode
-    (the actions themselves) or an administrator."""
-    return env.is_system()
+    (the actions themselves), or an administrator's server code outside any
+    HTTP request; never a request, whoever sends it."""
+    return env.su or (not request and env.is_system())
 
 
 def check_engine_fields(records, vals, names, initial=None):
-    """Refuse the fields of ``names`` present in ``vals`` unless the caller
-    runs in superuser mode (the module's own actions) or is an
-    administrator. ``initial`` gives the values a record may be created with
-    (``{"state": "draft"}``).
+    """Refuse the fields of ``names`` present in ``vals`` unless the engine
+    writes them (``engine_allowed``). ``initial`` gives the values a record
+    may be created with (``{"state": "draft"}``).
 
     :raise AccessError: naming the refused fields
     """

@@ -574,7 +574,36 @@ class CreditPaymentPlan(models.Model):
             )
         elif auto_approve:
             plan.action_activate()
+            return plan
+        plan._credit_schedule_approval(reasons)
         return plan
+
+    def _credit_schedule_approval(self, reasons):
+        """A request left in draft waits for a person: a to-do for the plan's
+        collector, else the company's collections user (none set: the
+        request stays in the plans' list only)."""
+        self.ensure_one()
+        plan = self.sudo()  # the collector is internal data
+        user = plan.user_id if plan.user_id._credit_is_person() else None
+        user = user or plan.company_id.credit_fallback_user_id
+        if not user._credit_is_person():
+            return
+        summary = self.env._(
+            "Payment plan request of %(partner)s to approve",
+            partner=plan.partner_id.display_name,
+        )
+        if reasons:
+            summary = self.env._(
+                "%(summary)s: %(reasons)s",
+                summary=summary,
+                reasons="; ".join(reasons),
+            )
+        plan.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=fields.Date.context_today(self),
+            summary=summary,
+            user_id=user.id,
+        )
 
     # ------------------------------------------------------------------
     # Actions

@@ -61,15 +61,20 @@ class CreditPromise(models.Model):
         tracking=True,
         index=True,
     )
+    # Internal fields (portal customers read their promise, not how it is
+    # handled): for employees only.
     user_id = fields.Many2one(
-        "res.users", string="Collector", default=lambda self: self.env.user
+        "res.users",
+        string="Collector",
+        default=lambda self: self.env.user,
+        groups="base.group_user",
     )
     source = fields.Selection(
         [("backend", "Collector"), ("portal", "Customer portal")],
         default="backend",
         required=True,
     )
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     @api.depends("move_ids.amount_residual_signed", "residual_at_promise")
     def _compute_amount_paid(self):

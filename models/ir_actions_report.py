@@ -45,6 +45,15 @@ class IrActionsReport(models.Model):
             return record.sudo().letter_attachment_id or None
         return super().retrieve_attachment(record)
 
+    def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
+        content, report_type = super()._render_qweb_pdf(
+            report_ref, res_ids=res_ids, data=data
+        )
+        self.env["ir.attachment"]._credit_note_rendered(
+            self._get_report(report_ref), content
+        )
+        return content, report_type
+
     def _prepare_pdf_report_attachment_vals_list(self, report, streams):
         """A sent notice printed before its letter was stored gets it stored
         and bound by the engine (internal users only: the portal never

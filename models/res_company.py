@@ -27,6 +27,11 @@ class ResCompany(models.Model):
         "collector or salesperson. Without one, those notices wait for "
         "validation.",
     )
+    credit_rates_reminded_on = fields.Date(
+        readonly=True,
+        help="Half-year for which the Credit Managers were last told that "
+        "reference rates are missing (one to-do per half-year).",
+    )
     credit_share_capital = fields.Monetary(
         string="Share Capital",
         currency_field="currency_id",

@@ -32,4 +32,4 @@ from . import (
 )
 
 # isort: split
-from . import test_dunning_retry
+from . import test_dunning_retry, test_rate_import

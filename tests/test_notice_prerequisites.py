@@ -175,11 +175,9 @@ class TestMissingRateBlocksSending(LetterCase):
             allowed_company_ids=self.company.ids
         )
         with freeze_time("2026-06-30"):
-            self.assertFalse(
-                Dashboard._credit_refresh(self.company).missing_rate_warning
-            )
+            self.assertFalse(Dashboard.get_dashboard_data()["missing_rates"])
         with freeze_time("2026-07-01"):
-            warning = Dashboard._credit_refresh(self.company).missing_rate_warning
+            warning = "\n".join(Dashboard.get_dashboard_data()["missing_rates"])
         self.assertIn("ECB main refinancing rate for H2 2026", warning)
         self.assertIn(MENU, warning)
 

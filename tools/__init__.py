@@ -1,1 +1,8 @@
-from . import late_interest, overdue, payment_schedule, recovery_indemnity, risk_scoring
+from . import (
+    late_interest,
+    overdue,
+    payment_schedule,
+    recovery_indemnity,
+    reference_rates,
+    risk_scoring,
+)
