@@ -81,3 +81,21 @@ def domain_and(*domains):
 
 # Accounts still in use: 19.0 archives them (active), 18.0 deprecates them.
 ACCOUNT_IN_USE_DOMAIN = [] if ODOO_SERIES >= 19 else [("deprecated", "=", False)]
+
+
+def notify_cron_progress(env, done, remaining):
+    """Tell the scheduler how much of a batched job is done and left, so
+    that it calls the job again while work remains."""
+    if ODOO_SERIES >= 19:  # 19.0: progress is committed with the work
+        if env.context.get("ir_cron_progress_id"):  # outside a cron: nothing
+            env["ir.cron"]._commit_progress(done, remaining=remaining)
+    else:  # 18.0: the scheduler commits after the call
+        env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+
+def partner_phone_numbers(partner):
+    """The partner's phone numbers, mobile first (19.0 has one phone)."""
+    numbers = [partner.phone]
+    if ODOO_SERIES < 19:  # 18.0: a separate mobile number
+        numbers.insert(0, partner.mobile)
+    return [number for number in numbers if number]

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
 
-from ..compat import Constraint
+from ..compat import Constraint, notify_cron_progress, partner_phone_numbers
 from ..tools import late_interest
 from ..tools.retry import run_retrying
 from .credit_engine import check_engine_fields, engine_allowed
@@ -945,7 +945,7 @@ class CreditNotice(models.Model):
         """SMS through Odoo's ``sms`` addon when it is installed."""
         if not hasattr(self, "_message_sms"):
             return self.env._("SMS unavailable (SMS addon not installed)")
-        number = self.contact_id.mobile or self.contact_id.phone
+        number = next(iter(partner_phone_numbers(self.contact_id)), False)
         if not number:
             return self.env._("SMS skipped (no phone number)")
         body = (self.level_id.sms_body or "").format(
@@ -1016,7 +1016,7 @@ class CreditNotice(models.Model):
         remaining = self.search_count(
             ["|", ("email_pending", "=", True), ("letter_pending", "=", True)]
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return remaining
 
     def _credit_send_pending_emails(self):

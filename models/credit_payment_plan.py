@@ -8,7 +8,7 @@ from odoo.tools import SQL
 
 from odoo.addons.credit_collection.tools import payment_schedule
 
-from ..compat import Constraint
+from ..compat import Constraint, notify_cron_progress
 from .credit_engine import check_engine_fields
 
 _logger = logging.getLogger(__name__)
@@ -981,5 +981,5 @@ class CreditPaymentPlan(models.Model):
             fields.Date.context_today(self), limit=batch
         )
         _logger.info("Payment plans checked: %s, left: %s", done, remaining)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return remaining
