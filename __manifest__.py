@@ -26,6 +26,7 @@
         "report/credit_notice_templates.xml",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
+        "views/mail_notification_credit.xml",
         "data/credit_dunning_scenario_data.xml",
         "data/ir_cron_data.xml",
         "data/credit_interest_rate_data.xml",

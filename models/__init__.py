@@ -23,6 +23,8 @@ from . import (
     credit_risk_score_line,
     ir_actions_report,
     ir_attachment,
+    mail_mail,
+    mail_thread,
     res_company,
     res_config_settings,
     res_groups,

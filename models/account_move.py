@@ -253,6 +253,24 @@ class AccountMove(models.Model):
             )
         )
         paused.update(promises.move_ids.ids)
+        # A customer's reply to a reminder waits for a controller.
+        replied = (
+            self.env["credit.notice"]
+            .sudo()
+            .search([("reply_state", "=", "to_handle")])
+            .partner_id
+        )
+        if replied:
+            paused.update(
+                self.sudo()
+                .search(
+                    [
+                        ("id", "in", self.ids),
+                        ("commercial_partner_id", "in", replied.ids),
+                    ]
+                )
+                .ids
+            )
         return paused & set(self.ids)
 
     def _credit_settle(self):

@@ -519,6 +519,11 @@ class CreditDunningRun(models.Model):
             return self.env["credit.notice"]
         Notice = self.env["credit.notice"]
         names = Notice._credit_next_names(company, len(plans))
+        # The letters print the customer number: given before, not while
+        # they are rendered.
+        self.env["res.partner"].union(
+            *(plan["partner"] for plan in plans)
+        )._credit_assign_customer_numbers()
         notice_rows = []
         for plan, name in zip(plans, names, strict=True):
             partner = plan["partner"]

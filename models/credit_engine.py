@@ -17,6 +17,11 @@ the tests' fixtures, migration scripts) may still act as an administrator.
 from odoo.exceptions import AccessError
 from odoo.http import request
 
+# The layout of the emails the module sends customers (notices, statements,
+# plans): transactional, without Odoo's "Powered by" and unfollow footer
+# (views/mail_notification_credit.xml).
+EMAIL_LAYOUT = "credit_collection.mail_notification_credit"
+
 # Who may read a customer's or an invoice's collection file (score, grade and
 # its reasons, exposure, scenario, collector, level, stage, pauses): credit
 # controllers. Code reached by core flows for other users (credit check,

@@ -3,6 +3,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -11,7 +13,7 @@ from odoo.tools import SQL, format_date
 from ..compat import Constraint, notify_cron_progress, partner_phone_numbers
 from ..tools import late_interest
 from ..tools.retry import run_retrying
-from .credit_engine import check_engine_fields, engine_allowed
+from .credit_engine import EMAIL_LAYOUT, check_engine_fields, engine_allowed
 
 _logger = logging.getLogger(__name__)
 
@@ -27,7 +29,14 @@ ENGINE_FIELDS = (
     "amount_total",
     "max_days_overdue",
     "priority_score",
+    "email_state",
+    "email_message_id",
+    "email_retry_count",
+    "reply_state",
 )
+# Times the engine queues a failed email again before the notice fails
+# (system parameter credit_collection.email_max_retries).
+EMAIL_MAX_RETRIES = 2
 # What a notice said once it went out: fixed, like the letter.
 ISSUED_FIELDS = (
     "name",
@@ -113,6 +122,13 @@ class CreditNotice(models.Model):
         readonly=True,
         help="The customer's invoicing contact, who receives the reminder.",
     )
+    recipient_ids = fields.Many2many(
+        "res.partner",
+        string="Email Recipients",
+        compute="_compute_recipient_ids",
+        help="Who the notice's email goes to: the customer's billing contacts "
+        "(invoice addresses with an email), else the customer.",
+    )
     # Internal collection data: the customer reads its notices (portal), not
     # how it is handled (scenario, collector, channels, priority).
     scenario_id = fields.Many2one(
@@ -186,6 +202,45 @@ class CreditNotice(models.Model):
         "carried this notice.",
     )
     failure_reason = fields.Text(readonly=True, copy=False, groups="base.group_user")
+    email_state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("sent", "Sent"),
+            ("bounced", "Bounced"),
+            ("failed", "Failed"),
+        ],
+        string="Email",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="What became of the reminder email: queued until the mail "
+        "server accepted it (sent) or refused it (failed, retried by the "
+        "engine), bounced when the recipient's server returned it.",
+    )
+    email_message_id = fields.Many2one(
+        "mail.message",
+        string="Reminder Email",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The message of the reminder email: its outgoing email gives "
+        "the delivery state, bounces and replies refer to it.",
+    )
+    email_retry_count = fields.Integer(
+        string="Email Retries", readonly=True, copy=False, groups="base.group_user"
+    )
+    reply_state = fields.Selection(
+        [("to_handle", "To Handle"), ("handled", "Handled")],
+        string="Customer Reply",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The customer answered the reminder: its automatic steps wait "
+        "until a controller marks the reply handled.",
+    )
     email_pending = fields.Boolean(
         readonly=True,
         copy=False,
@@ -287,6 +342,19 @@ class CreditNotice(models.Model):
                 )
             )
 
+    @api.depends(
+        "partner_id.commercial_partner_id.child_ids.email",
+        "partner_id.commercial_partner_id.child_ids.type",
+        "partner_id.commercial_partner_id.child_ids.message_bounce",
+        "partner_id.commercial_partner_id.email",
+        "partner_id.commercial_partner_id.message_bounce",
+    )
+    def _compute_recipient_ids(self):
+        for notice in self:
+            notice.recipient_ids = (
+                notice.partner_id and notice.partner_id._credit_email_recipients()
+            )
+
     @api.depends("partner_id.commercial_partner_id")
     def _compute_debtor_type(self):
         for notice in self:
@@ -353,6 +421,16 @@ class CreditNotice(models.Model):
                 earlier.filtered(lambda other: other.level_id.letter_type != "courtesy")
             )
             notice.previous_formal_notice_id = earlier.filtered("is_formal_notice")[:1]
+
+    def _credit_claim(self):
+        """What this notice claims (rows, interest, indemnity, fee, total
+        due), from the letter's one computation: the email and the letter
+        state the same total. A missing reference rate raises, as for the
+        letter."""
+        self.ensure_one()
+        return self.env[
+            "report.credit_collection.report_credit_notice"
+        ]._letter_amounts(self)
 
     def _credit_is_before(self, notice):
         """Whether this notice came before ``notice`` (by date, then number)."""
@@ -430,7 +508,9 @@ class CreditNotice(models.Model):
                     .next_by_code("credit.notice")
                     or "/"
                 )
-        return super().create(vals_list)
+        notices = super().create(vals_list)
+        notices.partner_id._credit_assign_customer_numbers()
+        return notices
 
     def write(self, vals):
         check_engine_fields(self, vals, ENGINE_FIELDS)
@@ -560,6 +640,23 @@ class CreditNotice(models.Model):
             raise UserError(self.env._("Only failed notices can be sent again."))
         self._credit_check_can_send()
         self._credit_execute()
+        return True
+
+    def action_credit_reply_handled(self):
+        """A controller has answered the customer's reply: its automatic
+        steps resume and the reply's activity is done."""
+        if not self.env.user.has_group("credit_collection.group_credit_controller"):
+            raise AccessError(
+                self.env._("Only credit controllers can mark a reply handled.")
+            )
+        self.check_access("write")
+        if any(notice.reply_state != "to_handle" for notice in self):
+            raise UserError(self.env._("Only a reply to handle can be marked handled."))
+        self.sudo().reply_state = "handled"
+        self.activity_feedback(
+            ["mail.mail_activity_data_todo"],
+            feedback=self.env._("Reply handled by %(user)s", user=self.env.user.name),
+        )
         return True
 
     def action_print_letters(self):
@@ -741,12 +838,22 @@ class CreditNotice(models.Model):
         """Send notices that all have ``level``."""
         summaries = {notice.id: [] for notice in self}
         defer_email = self.env.context.get("credit_defer_email")
+        emailed = self.browse()
         if level.send_email:
-            self._credit_check_email(level)
-            if not defer_email:
-                self._credit_send_emails(level)
-            for notice in self:
+            # A customer whose every address bounces is called instead.
+            bouncing = self.filtered(lambda notice: notice.contact_id.message_bounce)
+            emailed = self - bouncing
+            emailed._credit_check_email(level)
+            if emailed and not defer_email:
+                emailed._credit_send_emails(level)
+            for notice in emailed:
                 summaries[notice.id].append(self.env._("email queued"))
+            for notice in bouncing:
+                if not level.create_activity:
+                    notice._credit_schedule_call()
+                summaries[notice.id].append(
+                    self.env._("call task (email address bounces)")
+                )
         if level.print_letter:
             for notice in self:
                 summaries[notice.id].append(self.env._("letter to print"))
@@ -761,8 +868,9 @@ class CreditNotice(models.Model):
         now = fields.Datetime.now()
         by_summary = defaultdict(lambda: self.browse())
         for notice in self:
-            by_summary[", ".join(summaries[notice.id])] |= notice
-        for summary, notices in by_summary.items():
+            key = (", ".join(summaries[notice.id]), notice in emailed)
+            by_summary[key] |= notice
+        for (summary, with_email), notices in by_summary.items():
             notices.sudo().write(
                 {
                     "state": "sent",
@@ -770,7 +878,9 @@ class CreditNotice(models.Model):
                     "channel_summary": summary,
                     "failure_reason": False,
                     "letter_to_print": level.print_letter,
-                    "email_pending": bool(level.send_email and defer_email),
+                    "email_pending": bool(with_email and defer_email),
+                    "email_state": with_email and "queued",
+                    "email_retry_count": 0,
                 }
             )
 
@@ -784,11 +894,11 @@ class CreditNotice(models.Model):
                 )
             )
         for notice in self:
-            if not notice.contact_id.email:
+            if not notice.recipient_ids:
                 raise UserError(
                     self.env._(
                         "%(partner)s has no email address.",
-                        partner=notice.contact_id.display_name,
+                        partner=notice.partner_id.display_name,
                     )
                 )
 
@@ -796,33 +906,223 @@ class CreditNotice(models.Model):
         """Render the level's email for these notices and queue it."""
         # One compilation of the body for the whole batch (see ir_qweb.py).
         template = level.email_template_id.with_context(credit_compile_once=True)
-        layout = "mail.mail_notification_light"
+        layout = EMAIL_LAYOUT
         with_attachments = self.browse()
         if level.attach_invoices or level.attach_letter:
             with_attachments = self
+        mails = self.env["mail.mail"]
         for notice in with_attachments:
             attachments = notice._credit_email_attachments(level)
-            template.send_mail(
-                notice.id,
-                force_send=False,
-                email_layout_xmlid=layout,
-                email_values={"attachment_ids": [(4, att.id) for att in attachments]},
+            mails |= mails.browse(
+                template.send_mail(
+                    notice.id,
+                    force_send=False,
+                    email_layout_xmlid=layout,
+                    email_values={
+                        "attachment_ids": [(4, att.id) for att in attachments]
+                    },
+                )
             )
         plain = self - with_attachments
         if plain:
-            template.send_mail_batch(
+            mails |= template.send_mail_batch(
                 plain.ids, force_send=False, email_layout_xmlid=layout
             )
+        self._credit_bind_emails(mails)
         self._message_log_batch(
             {
                 notice.id: self.env._(
-                    "Reminder emailed to %(recipient)s (%(email)s).",
-                    recipient=notice.contact_id.display_name,
-                    email=notice.contact_id.email,
+                    "Reminder emailed to %(recipients)s.",
+                    recipients=", ".join(
+                        f"{partner.display_name} ({partner.email})"
+                        for partner in notice.recipient_ids
+                    ),
                 )
                 for notice in self
             }
         )
+
+    def _credit_bind_emails(self, mails):
+        """Bind each notice to the message of its new email (delivery state,
+        bounces and replies refer to it), one ``UPDATE`` for the batch."""
+        rows = [(mail.res_id, mail.mail_message_id.id) for mail in mails]
+        if not rows:
+            return
+        self.flush_recordset(["email_state", "email_message_id"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE credit_notice AS notice
+                      SET email_message_id = bound.message_id,
+                          email_state = 'queued'
+                     FROM (VALUES %s) AS bound(id, message_id)
+                    WHERE notice.id = bound.id""",
+                SQL(", ").join(SQL("(%s, %s)", *row) for row in rows),
+            )
+        )
+        self.invalidate_recordset(["email_state", "email_message_id"])
+
+    @api.model
+    def _credit_sync_email_states(self, message_ids=None):
+        """Give the notices whose email is queued the outcome the mail queue
+        wrote on it (``mail.mail`` state and failure reason): sent, or
+        failed with the reason. One query for all the notices (or those of
+        ``message_ids``, the emails the mail queue just sent)."""
+        self.env["mail.mail"].flush_model(["state", "failure_reason"])
+        self.flush_model(["email_state", "email_message_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT notice.id, mail.state, mail.failure_reason
+                     FROM credit_notice notice
+                     JOIN mail_mail mail
+                       ON mail.mail_message_id = notice.email_message_id
+                    WHERE notice.email_state = 'queued'
+                      AND mail.state != 'outgoing'
+                      %s""",
+                SQL("AND notice.email_message_id IN %s", tuple(message_ids))
+                if message_ids
+                else SQL(),
+            )
+        )
+        outcomes = defaultdict(list)
+        for notice_id, state, reason in rows:
+            if state in ("sent", "received"):
+                outcomes[("sent", False)].append(notice_id)
+            else:
+                outcomes[("failed", reason or state)].append(notice_id)
+        for (email_state, reason), ids in outcomes.items():
+            self.browse(ids).sudo().write(
+                {"email_state": email_state, "failure_reason": reason}
+            )
+
+    @api.model
+    def _credit_follow_up_emails(self):
+        """The engine's answer to the emails that did not arrive, for all
+        notices at once: a failed email is queued again, at most
+        ``credit_collection.email_max_retries`` times, then its notice
+        fails (worklist, *Failed*) with the reason; a bounced one goes to
+        the customer's next billing contact whose address does not bounce,
+        or becomes a call task when none is left."""
+        self._credit_sync_email_states()
+        max_retries = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("credit_collection.email_max_retries", EMAIL_MAX_RETRIES)
+        )
+        notices = self.search(
+            [("state", "=", "sent"), ("email_state", "in", ("failed", "bounced"))]
+        )
+        failed = notices.filtered(lambda notice: notice.email_state == "failed")
+        retried = failed.filtered(lambda notice: notice.email_retry_count < max_retries)
+        if retried:
+            self.env["mail.mail"].sudo().search(
+                [("mail_message_id", "in", retried.email_message_id.ids)]
+            ).mark_outgoing()
+            for count in set(retried.mapped("email_retry_count")):
+                retried.filtered(
+                    lambda notice, count=count: notice.email_retry_count == count
+                ).sudo().write(
+                    {"email_state": "queued", "email_retry_count": count + 1}
+                )
+        for notice in failed - retried:
+            reason = self.env._(
+                "The email to %(email)s failed %(count)s times: %(reason)s",
+                email=notice.contact_id.email,
+                count=notice.email_retry_count + 1,
+                reason=notice.failure_reason,
+            )
+            notice._credit_mark_failed(reason)
+        (notices - failed)._credit_reroute_bounced()
+
+    def _credit_reroute_bounced(self):
+        """Send the bounced notices again to the customer's next billing
+        contact (``res.partner._credit_contact`` skips bouncing addresses),
+        or schedule the call when no address is left."""
+        for notice in self:
+            contact = notice.partner_id._credit_contact()
+            values = {"email_state": False}
+            if contact.email and not contact.message_bounce:
+                values = {"contact_id": contact.id, "email_state": "queued"}
+            notice.sudo().write(values)
+            if values["email_state"]:
+                notice._credit_per_level("_credit_send_emails")
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    notice._credit_schedule_call()
+            except UserError as error:
+                notice._credit_mark_failed(str(error))
+                continue
+            notice.sudo().channel_summary = ", ".join(
+                [
+                    notice.channel_summary,
+                    self.env._("call task (email address bounces)"),
+                ]
+            )
+
+    def _message_receive_bounce(self, email, partner):
+        """The reminder email came back: the notice says so (Odoo counts the
+        bounce on the contact, ``message_bounce``), and the email job sends
+        it to another billing contact or turns it into a call."""
+        result = super()._message_receive_bounce(email, partner)
+        # A late bounce of an address the notice no longer writes to is
+        # only counted on that contact.
+        for notice in self.filtered(
+            lambda notice: notice.email_state
+            and notice.contact_id.email_normalized == email
+        ):
+            notice.sudo().write(
+                {
+                    "email_state": "bounced",
+                    "failure_reason": self.env._(
+                        "The email to %(email)s bounced.", email=email
+                    ),
+                }
+            )
+            notice.message_post(
+                body=self.env._(
+                    "The reminder email to %(email)s bounced.", email=email
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return result
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A person's reply to the reminder (through the mail gateway) is
+        copied to the customer's chatter and pauses the customer's
+        automatic steps until a controller marks it handled; an automatic
+        reply (out of office...) stays on the notice only."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        automatic = self.env.context.get("credit_automatic_reply")
+        if (
+            automatic is not False
+            or message.message_type != "email"
+            or message.author_id.user_ids.filtered(lambda user: not user.share)
+        ):
+            return result  # not a customer's own reply through the gateway
+        self.sudo().reply_state = "to_handle"
+        customer = self.partner_id.sudo()
+        customer.message_post(
+            body=Markup("%s<br/>%s")
+            % (
+                self.env._(
+                    "Reply to the reminder %(notice)s from %(author)s: the "
+                    "customer's automatic steps wait until the reply is handled.",
+                    notice=self.name,
+                    author=message.email_from,
+                ),
+                message.body,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        user = self._credit_signer()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._(
+                "Answer the reply of %(partner)s", partner=self.partner_id.display_name
+            ),
+            **({"user_id": user.id} if user else {}),
+        )
+        return result
 
     def _credit_email_attachments(self, level):
         """The letter and, if the level says so, the invoices, as PDFs."""
@@ -1000,6 +1300,7 @@ class CreditNotice(models.Model):
         pending = self.search([("email_pending", "=", True)], limit=batch_size)
         done = pending._credit_send_pending_emails()
         if not pending:
+            run_retrying(self.env, self._credit_follow_up_emails, "Email outcomes")
             letters = self.search(
                 [("letter_pending", "=", True)], limit=letter_batch_size
             )
@@ -1060,8 +1361,10 @@ class CreditNotice(models.Model):
                     {"state": "paid", "date_closed": fields.Date.context_today(notice)}
                 )
                 template = notice.scenario_id.thank_you_template_id
-                if template and notice.contact_id.email:
-                    template.send_mail(notice.id, force_send=False)
+                if template and notice.recipient_ids:
+                    template.send_mail(
+                        notice.id, force_send=False, email_layout_xmlid=EMAIL_LAYOUT
+                    )
 
     # ------------------------------------------------------------------
     # Letter

@@ -9,7 +9,7 @@ from odoo.tools import SQL
 from odoo.addons.credit_collection.tools import payment_schedule
 
 from ..compat import Constraint, notify_cron_progress
-from .credit_engine import check_engine_fields
+from .credit_engine import EMAIL_LAYOUT, check_engine_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -829,7 +829,7 @@ class CreditPaymentPlan(models.Model):
             template.send_mail(
                 plan.id,
                 force_send=False,
-                email_layout_xmlid="mail.mail_notification_light",
+                email_layout_xmlid=EMAIL_LAYOUT,
             )
             plan.message_post(
                 body=self.env._(

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_date
 
 from .credit_engine import check_engine_fields
 
@@ -89,7 +90,9 @@ class CreditPromise(models.Model):
                 "%(partner)s: %(amount)s by %(date)s",
                 partner=promise.partner_id.display_name or "",
                 amount=promise.currency_id.format(promise.amount or 0.0),
-                date=promise.promise_date or "",
+                date=format_date(self.env, promise.promise_date)
+                if promise.promise_date
+                else "",
             )
 
     @api.constrains("amount", "move_ids", "partner_id")

@@ -12,7 +12,7 @@ from odoo.tools import SQL, formatLang
 
 from ..compat import notify_cron_progress
 from ..tools.risk_scoring import PartnerStats, compute_score
-from .credit_engine import CONTROLLER, check_engine_fields
+from .credit_engine import CONTROLLER, EMAIL_LAYOUT, check_engine_fields
 from .credit_risk_score_line import FACTOR_KEYS
 
 # Customers scored per batch of the nightly recompute: each batch scans the
@@ -1104,13 +1104,36 @@ class ResPartner(models.Model):
         return result
 
     def _credit_contact(self):
-        """Who receives reminders: the invoicing address of the customer,
-        else the customer itself."""
+        """Who a notice is addressed to (greeting, language): the first of
+        the customer's email recipients, else the customer itself."""
         self.ensure_one()
-        invoice_contacts = self.child_ids.filtered(
-            lambda child: child.type == "invoice" and child.email
+        return self._credit_email_recipients()[:1] or self
+
+    def _credit_email_recipients(self):
+        """The one rule of who receives the customer's collection emails:
+        its billing contacts (invoice addresses with an email that does not
+        bounce), else the customer when its email does not bounce; empty
+        when nobody can be emailed."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        billing = commercial.child_ids.filtered(
+            lambda child: child.type == "invoice"
+            and child.email
+            and not child.message_bounce
         )
-        return invoice_contacts[:1] or self
+        return billing or commercial.filtered(
+            lambda partner: partner.email and not partner.message_bounce
+        )
+
+    def _credit_invoice_address(self):
+        """Where the customer's letters go: its invoice address, else the
+        customer itself."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return (
+            commercial.child_ids.filtered(lambda child: child.type == "invoice")[:1]
+            or commercial
+        )
 
     def _credit_collector(self, fallback_user=None):
         """Who signs the customer's letters and calls it: its collector, else
@@ -1135,16 +1158,20 @@ class ResPartner(models.Model):
         return user.with_env(self.env)
 
     def _credit_customer_number(self):
-        """The customer number printed on letters: the customer's reference,
-        else a code given to it from the ``credit.customer.ref`` sequence and
-        kept as its reference (never the database id)."""
+        """The customer number printed on letters: the customer's reference
+        (never the database id). Read only: printing writes nothing."""
         self.ensure_one()
-        partner = self.commercial_partner_id
-        if not partner.ref:
-            partner.sudo().ref = (
-                self.env["ir.sequence"].sudo().next_by_code("credit.customer.ref")
-            )
-        return partner.ref
+        return self.commercial_partner_id.sudo().ref or False
+
+    def _credit_assign_customer_numbers(self):
+        """Give the customers without reference one from the
+        ``credit.customer.ref`` sequence, kept as their reference: done by
+        the engine when their first notice (or statement) is created, never
+        while a letter is rendered."""
+        missing = self.commercial_partner_id.sudo().filtered(lambda p: not p.ref)
+        sequence = self.env["ir.sequence"].sudo()
+        for partner in missing:
+            partner.ref = sequence.next_by_code("credit.customer.ref")
 
     def _credit_reset_level_if_nothing_due(self):
         """Customers of the current company with nothing overdue go back to no
@@ -1203,6 +1230,7 @@ class ResPartner(models.Model):
                 self.env._("Only credit controllers can send statements of account.")
             )
         customers = self.commercial_partner_id
+        customers._credit_assign_customer_numbers()
         template = self.env.ref("credit_collection.mail_template_credit_statement")
         return {
             "type": "ir.actions.act_window",
@@ -1218,7 +1246,7 @@ class ResPartner(models.Model):
                 "default_composition_mode": "comment"
                 if len(customers) == 1
                 else "mass_mail",
-                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "default_email_layout_xmlid": EMAIL_LAYOUT,
             },
         }
 

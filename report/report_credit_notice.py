@@ -57,7 +57,10 @@ class ReportCreditNotice(models.AbstractModel):
         values = self._letter_amounts(notice)
         values.update(
             self._letterhead_values(
-                company, notice.contact_id, notice.date, notice.partner_id
+                company,
+                notice.partner_id._credit_invoice_address(),
+                notice.date,
+                notice.partner_id,
             )
         )
         values.update(
@@ -214,6 +217,7 @@ class ReportCreditNotice(models.AbstractModel):
         ``recipient`` on ``date`` states (report_credit_letterhead): the
         company's legal identity, the customer number, place and date."""
         siren = self._company_siren(company)
+        address = self._postal_address(recipient)
         return {
             "siren": siren,
             "siren_text": re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
@@ -221,10 +225,42 @@ class ReportCreditNotice(models.AbstractModel):
             and format_amount(
                 self.env, company.credit_share_capital, company.currency_id
             ),
-            "show_company_country": company.country_id != recipient.country_id,
+            "show_company_country": company.country_id != address.country_id,
+            "recipient_lines": self._recipient_lines(recipient, company),
             "customer_reference": customer._credit_customer_number(),
             "place_date": self._place_date(company, date),
         }
+
+    @api.model
+    def _postal_address(self, recipient):
+        """Whose postal address a letter to ``recipient`` prints: the
+        contact's, else the customer's invoice address's, else the
+        customer's (never a blank block)."""
+        commercial = recipient.commercial_partner_id
+        return next(
+            (
+                partner
+                for partner in (recipient, commercial._credit_invoice_address())
+                if partner.street or partner.city
+            ),
+            commercial,
+        )
+
+    @api.model
+    def _recipient_lines(self, recipient, company):
+        """The window-envelope block: the customer's name, the contact's, and
+        the postal address (``_postal_address``); the country only when it
+        is not the sender's (a domestic letter has none)."""
+        commercial = recipient.commercial_partner_id
+        address = self._postal_address(recipient)
+        address_format, args = address._prepare_display_address(without_company=True)
+        if address.country_id == company.country_id:
+            args["country_name"] = ""
+        names = [commercial.name]
+        if recipient != commercial and recipient.name:
+            names.append(recipient.name)
+        lines = (line.strip() for line in (address_format % args).split("\n"))
+        return [name for name in names if name] + [line for line in lines if line]
 
     @api.model
     def _place_date(self, company, date):

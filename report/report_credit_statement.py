@@ -84,6 +84,21 @@ class ReportCreditStatement(models.AbstractModel):
             ],
             order="date desc, id desc",
         )
+        # A payment without journal entry (a payment method without
+        # outstanding account) is in no journal line: listed from the payment.
+        entryless_payments = self.env["account.payment"].search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "child_of", commercial.ids),
+                ("partner_type", "=", "customer"),
+                ("payment_type", "=", "inbound"),
+                ("move_id", "=", False),
+                ("state", "in", ("in_process", "paid")),
+                ("date", ">", date - timedelta(days=payment_days)),
+                ("date", "<=", date),
+            ],
+            order="date desc, id desc",
+        )
         # Invoices in an active payment plan are owed by its schedule, not
         # by their own due dates: the statement shows the schedule and asks
         # for its installments due, not for the whole sum.
@@ -104,13 +119,30 @@ class ReportCreditStatement(models.AbstractModel):
             open_by_partner[line.partner_id.commercial_partner_id.id].append(line)
         payments_by_partner = defaultdict(list)
         for line in payment_lines:
-            payments_by_partner[line.partner_id.commercial_partner_id.id].append(line)
+            payments_by_partner[line.partner_id.commercial_partner_id.id].append(
+                {
+                    "line": line,
+                    "date": line.date,
+                    "reference": line.move_id.ref or line.move_id.name,
+                    "amount": line.credit,
+                }
+            )
+        for payment in entryless_payments:
+            payments_by_partner[payment.partner_id.commercial_partner_id.id].append(
+                {
+                    "line": False,
+                    "date": payment.date,
+                    "reference": payment.memo or payment.name,
+                    "amount": payment.amount_company_currency_signed,
+                }
+            )
 
         currency = company.currency_id
         letterhead = self.env["report.credit_collection.report_credit_notice"]
         statements = {}
         for partner in partners:
             key = partner.commercial_partner_id.id
+            lang = partner.lang or self.env.lang or "en_US"
             items = []
             aging = dict.fromkeys((bucket[0] for bucket in AGING_BUCKETS), 0.0)
             overdue_outside_plans = 0.0
@@ -138,15 +170,9 @@ class ReportCreditStatement(models.AbstractModel):
                 lambda inst: inst.state in ("open", "late") and inst.date_due <= date
             )
             aging = {bucket: currency.round(amount) for bucket, amount in aging.items()}
-            payments = [
-                {
-                    "line": line,
-                    "date": line.date,
-                    "reference": line.move_id.ref or line.move_id.name,
-                    "amount": line.credit,
-                }
-                for line in payments_by_partner[key]
-            ]
+            payments = sorted(
+                payments_by_partner[key], key=lambda p: p["date"], reverse=True
+            )
             statements[partner.id] = {
                 "company": company,
                 "currency": currency,
@@ -171,8 +197,11 @@ class ReportCreditStatement(models.AbstractModel):
                 ),
                 "payments": payments,
                 "total_paid": currency.round(sum(p["amount"] for p in payments)),
-                "head": letterhead._letterhead_values(company, partner, date, partner),
-                "lang": partner.lang or self.env.lang or "en_US",
+                # Place, date and amounts of the head in the reader's language.
+                "head": letterhead.with_context(lang=lang)._letterhead_values(
+                    company, partner._credit_invoice_address(), date, partner
+                ),
+                "lang": lang,
             }
         return statements
 

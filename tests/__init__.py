@@ -8,6 +8,7 @@ from . import (
     test_interest_invoicing,
     test_late_interest,
     test_letters,
+    test_notice_emails,
     test_notice_prerequisites,
     test_pauses,
     test_payment_plan,
@@ -32,4 +33,4 @@ from . import (
 )
 
 # isort: split
-from . import test_dunning_retry, test_rate_import
+from . import test_delivery, test_dunning_retry, test_rate_import

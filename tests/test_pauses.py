@@ -78,6 +78,12 @@ class TestDunningPauses(CreditCollectionCommon):
                 }
             )
         self.assertEqual(promise.residual_at_promise, 1000)
+        # Its name gives the date in the reader's format, never ISO.
+        self.env["res.lang"]._activate_lang("fr_FR")
+        french = promise.with_context(lang="fr_FR")
+        french.invalidate_recordset(["display_name"])
+        self.assertIn("15/03/2026", french.display_name)
+        self.assertNotIn("2026-03-15", french.display_name)
         self.assertFalse(self.run_dunning("2026-03-09"))
         self.assertFalse(self.run_dunning("2026-03-15"))
         with freeze_time("2026-03-16"):

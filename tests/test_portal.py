@@ -367,7 +367,8 @@ class TestCreditPortal(CreditCollectionCommon, HttpCase):
                 {
                     "source": "portal",
                     "amount": 100.0,
-                    "promise_date": self.today + timedelta(days=10),
+                    # The tour types the browser's (UTC) date in ten days.
+                    "promise_date": fields.Date.today() + timedelta(days=10),
                 }
             ],
         )

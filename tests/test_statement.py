@@ -78,6 +78,11 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
         moves = [item["move"] for item in values["items"]]
         self.assertNotIn(self.late_45, moves)
         self.assertEqual(values["amount_due_now"], 550)  # 300 + 250, not 500
+        # ... and the payment, in no journal line, is listed as received
+        self.assertIn(
+            (date(2026, 4, 1), 500),
+            [(payment["date"], payment["amount"]) for payment in values["payments"]],
+        )
 
     @mute_logger(*REPORT_LOGGERS)  # wkhtmltopdf notes
     def render_pdf(self, partners):

@@ -1,4 +1,5 @@
 from . import (
+    auto_reply,
     late_interest,
     overdue,
     payment_schedule,

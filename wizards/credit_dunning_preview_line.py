@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CreditDunningPreviewLine(models.TransientModel):
@@ -26,3 +26,17 @@ class CreditDunningPreviewLine(models.TransientModel):
     max_days_overdue = fields.Integer(string="Days Overdue", readonly=True)
     actions = fields.Char(readonly=True)
     needs_validation = fields.Boolean(readonly=True)
+    recipients = fields.Char(
+        compute="_compute_recipients",
+        help="Who the email would go to, by the rule of the notices: the "
+        "customer's billing contacts, else the customer.",
+    )
+
+    @api.depends("partner_id")
+    def _compute_recipients(self):
+        for line in self:
+            line.recipients = ", ".join(
+                line.partner_id
+                and line.partner_id._credit_email_recipients().mapped("email")
+                or []
+            )

@@ -1,0 +1,31 @@
+import logging
+
+from odoo import models
+
+_logger = logging.getLogger(__name__)
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    def _postprocess_sent_message(
+        self, success_pids, failure_reason=False, failure_type=None
+    ):
+        """The notices of these emails take their outcome (sent or failed)
+        as soon as the mail queue knows it. In a savepoint, and never
+        raising: an error here would mark an email sent by SMTP as failed
+        (then sent again); the email job reads the outcome later anyway."""
+        message_ids = [
+            mail.mail_message_id.id for mail in self if mail.model == "credit.notice"
+        ]
+        if message_ids:
+            try:
+                with self.env.cr.savepoint():
+                    self.env["credit.notice"]._credit_sync_email_states(message_ids)
+            except Exception:  # noqa: BLE001 - see the docstring
+                _logger.warning(
+                    "Email outcome of notices left to the email job", exc_info=True
+                )
+        return super()._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type
+        )
