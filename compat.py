@@ -99,3 +99,14 @@ def partner_phone_numbers(partner):
     if ODOO_SERIES < 19:  # 18.0: a separate mobile number
         numbers.insert(0, partner.mobile)
     return [number for number in numbers if number]
+
+
+def group_members(group):
+    """The users who hold ``group``, directly or through an implying group."""
+    if ODOO_SERIES >= 19:  # 19.0: implied membership is computed
+        return group.all_user_ids
+    return group.users  # 18.0: implied groups are written on the users
+
+
+# The taxes of a sales order line.
+SALE_LINE_TAXES = "tax_ids" if ODOO_SERIES >= 19 else "tax_id"  # 19.0 / 18.0

@@ -12,7 +12,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileWriter
 
-from ..compat import GROUPS_FIELD
+from ..compat import GROUPS_FIELD, SALE_LINE_TAXES
 from .common import CreditCollectionCommon
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -143,7 +143,7 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
                             "product_id": cls.product_a.id,
                             "product_uom_qty": 1,
                             "price_unit": 5000.0,
-                            "tax_id": False,
+                            SALE_LINE_TAXES: False,
                         }
                     )
                 ],
