@@ -27,6 +27,7 @@ from . import (
     mail_thread,
     res_company,
     res_config_settings,
+    res_groups,
     res_partner,
     res_users,
     sale_order,

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..compat import Constraint, notify_cron_progress
+
 SNAPSHOT_HISTORY_MONTHS = 12
 # Companies per call of the scheduled action; the cron framework calls it
 # again while some remain.
@@ -73,13 +75,10 @@ class CreditCollectionSnapshot(models.Model):
         "credit.collector.snapshot", "snapshot_id", string="Collectors", readonly=True
     )
 
-    _sql_constraints = [
-        (
-            "company_date_unique",
-            "unique(company_id, date)",
-            "A company has one snapshot per month.",
-        ),
-    ]
+    _company_date_unique = Constraint(
+        "unique(company_id, date)",
+        "A company has one snapshot per month.",
+    )
 
     @api.depends("company_id", "date")
     def _compute_display_name(self):
@@ -120,9 +119,7 @@ class CreditCollectionSnapshot(models.Model):
         batch = todo[:SNAPSHOT_COMPANY_BATCH]
         for company in batch:
             self.sudo().with_company(company)._credit_take_snapshot(company, month_end)
-        self.env["ir.cron"]._notify_progress(
-            done=len(batch), remaining=len(todo) - len(batch)
-        )
+        notify_cron_progress(self.env, len(batch), len(todo) - len(batch))
         return len(todo) - len(batch)
 
     @api.model

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..compat import Constraint
+
 
 class CreditDunningLevel(models.Model):
     """One step of a dunning scenario, reached a number of days after (or,
@@ -103,18 +105,14 @@ class CreditDunningLevel(models.Model):
         help="Text of the letter and of the email for this level.",
     )
 
-    _sql_constraints = [
-        (
-            "min_days_after_previous_positive",
-            "CHECK(min_days_after_previous >= 0)",
-            "The minimum days after the previous step cannot be negative.",
-        ),
-        (
-            "days_offset_unique",
-            "unique(scenario_id, days_offset)",
-            "Two levels of the same scenario cannot be reached on the same day.",
-        ),
-    ]
+    _min_days_after_previous_positive = Constraint(
+        "CHECK(min_days_after_previous >= 0)",
+        "The minimum days after the previous step cannot be negative.",
+    )
+    _days_offset_unique = Constraint(
+        "unique(scenario_id, days_offset)",
+        "Two levels of the same scenario cannot be reached on the same day.",
+    )
 
     @api.depends("name", "days_offset")
     def _compute_display_name(self):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..compat import notify_cron_progress
 from ..tools.overdue import days_overdue
 from ..tools.retry import run_retrying
 from ..tools.sql_insert import insert_records
@@ -100,7 +101,7 @@ class CreditDunningRun(models.Model):
             run._credit_count_remaining()
             for run in runs.filtered_domain([("state", "=", "running")])
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return remaining
 
     @api.model

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.credit_collection.tools import late_interest, reference_rates
 
+from ..compat import group_members
+
 _logger = logging.getLogger(__name__)
 
 # Official publishers of the reference rates with a machine-readable series
@@ -292,7 +294,7 @@ class CreditInterestRate(models.Model):
         companies' scenarios need, each Credit Manager of the company gets
         one to-do, once per half-year (the company remembers it)."""
         period = late_interest.half_year_start(today)
-        managers = self.env.ref("credit_collection.group_credit_manager").users
+        managers = group_members(self.env.ref("credit_collection.group_credit_manager"))
         companies = self.env["res.company"].search(
             [
                 "|",

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
 
+from ..compat import Constraint, notify_cron_progress, partner_phone_numbers
 from ..tools import late_interest
 from ..tools.retry import run_retrying
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields, engine_allowed
@@ -297,13 +298,10 @@ class CreditNotice(models.Model):
         "Validate until this is fixed.",
     )
 
-    _sql_constraints = [
-        (
-            "name_company_unique",
-            "unique(name, company_id)",
-            "A notice number must be unique per company.",
-        ),
-    ]
+    _name_company_unique = Constraint(
+        "unique(name, company_id)",
+        "A notice number must be unique per company.",
+    )
 
     @api.depends("company_id")
     def _compute_currency_id(self):
@@ -1247,7 +1245,7 @@ class CreditNotice(models.Model):
         """SMS through Odoo's ``sms`` addon when it is installed."""
         if not hasattr(self, "_message_sms"):
             return self.env._("SMS unavailable (SMS addon not installed)")
-        number = self.contact_id.mobile or self.contact_id.phone
+        number = next(iter(partner_phone_numbers(self.contact_id)), False)
         if not number:
             return self.env._("SMS skipped (no phone number)")
         body = (self.level_id.sms_body or "").format(
@@ -1319,7 +1317,7 @@ class CreditNotice(models.Model):
         remaining = self.search_count(
             ["|", ("email_pending", "=", True), ("letter_pending", "=", True)]
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return remaining
 
     def _credit_send_pending_emails(self):

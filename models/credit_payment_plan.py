@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from odoo.addons.credit_collection.tools import payment_schedule
 
+from ..compat import Constraint, notify_cron_progress
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields
 
 _logger = logging.getLogger(__name__)
@@ -194,13 +195,10 @@ class CreditPaymentPlan(models.Model):
     )
     note = fields.Text(groups="base.group_user")
 
-    _sql_constraints = [
-        (
-            "name_company_unique",
-            "unique(name, company_id)",
-            "A payment plan number must be unique per company.",
-        ),
-    ]
+    _name_company_unique = Constraint(
+        "unique(name, company_id)",
+        "A payment plan number must be unique per company.",
+    )
 
     @api.depends(
         "installment_ids.amount", "installment_ids.paid_amount", "installment_ids.state"
@@ -983,5 +981,5 @@ class CreditPaymentPlan(models.Model):
             fields.Date.context_today(self), limit=batch
         )
         _logger.info("Payment plans checked: %s, left: %s", done, remaining)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return remaining

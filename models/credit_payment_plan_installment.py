@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..compat import Constraint
 from .credit_engine import engine_allowed
 
 
@@ -42,13 +43,10 @@ class CreditPaymentPlanInstallment(models.Model):
         copy=False,
     )
 
-    _sql_constraints = [
-        (
-            "amount_positive",
-            "CHECK(amount > 0)",
-            "An installment must have a positive amount.",
-        ),
-    ]
+    _amount_positive = Constraint(
+        "CHECK(amount > 0)",
+        "An installment must have a positive amount.",
+    )
 
     @api.depends("amount", "paid_amount")
     def _compute_amount_residual(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..compat import Constraint
+
 
 class CreditRiskGrade(models.Model):
     """A grade of the company's risk scale (A..E): the score band it covers and
@@ -44,13 +46,10 @@ class CreditRiskGrade(models.Model):
     )
     description = fields.Text(translate=True)
 
-    _sql_constraints = [
-        (
-            "score_band_valid",
-            "CHECK(min_score >= 0 AND max_score <= 100 AND min_score <= max_score)",
-            "A score band must lie between 0 and 100, its minimum below its maximum.",
-        ),
-    ]
+    _score_band_valid = Constraint(
+        "CHECK(min_score >= 0 AND max_score <= 100 AND min_score <= max_score)",
+        "A score band must lie between 0 and 100, its minimum below its maximum.",
+    )
 
     @api.constrains("min_score", "max_score", "company_id", "active")
     def _check_score_band_overlap(self):

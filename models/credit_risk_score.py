@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..compat import Constraint
+
 
 class CreditRiskScore(models.Model):
     """The last risk score of one customer in one company, kept with the
@@ -47,13 +49,10 @@ class CreditRiskScore(models.Model):
     )
     summary = fields.Char(compute="_compute_summary")
 
-    _sql_constraints = [
-        (
-            "partner_company_unique",
-            "unique(partner_id, company_id)",
-            "A customer has one risk score per company.",
-        ),
-    ]
+    _partner_company_unique = Constraint(
+        "unique(partner_id, company_id)",
+        "A customer has one risk score per company.",
+    )
 
     @api.depends("line_ids.reason", "line_ids.points")
     def _compute_summary(self):

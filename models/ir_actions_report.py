@@ -11,7 +11,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.http import request
 
-from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+from ..compat import wkhtmltopdf_bin
 
 _logger = logging.getLogger(__name__)
 
@@ -157,11 +157,7 @@ class IrActionsReport(models.Model):
                 args, inputs = self._credit_prepare_run(report, data, res_id, prefix)
                 outputs.append(f"{prefix}.pdf")
                 commands.append(
-                    [_get_wkhtmltopdf_bin()]
-                    + args
-                    + cookie_args
-                    + inputs
-                    + [outputs[-1]]
+                    [wkhtmltopdf_bin()] + args + cookie_args + inputs + [outputs[-1]]
                 )
             self._credit_check_runs(self._credit_run_processes(commands))
             pdfs = []

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..compat import domain_and, field_readable
 from .credit_engine import CONTROLLER, check_engine_fields
 
 # Records whose files are the company's own documents (the letters): a
@@ -86,23 +86,25 @@ class IrAttachment(models.Model):
             )
 
     @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
+    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
         # Odoo hides field attachments (res_field) unless the domain names an
         # id or a field, and then checks only the linked record: the guarded
         # ones are hidden from who may not read their field.
         hidden = [
             name
             for model, name in GUARDED_FIELDS
-            if not self.env[model]._fields[name].is_accessible(self.env)
+            if not field_readable(self.env[model], name)
         ]
         if hidden and (
             self.env.context.get("skip_res_field_check")
             or any(arg[0] in ("id", "res_field") for arg in domain)
         ):
-            domain = expression.AND([domain, [("res_field", "not in", hidden)]])
+            domain = domain_and(domain, [("res_field", "not in", hidden)])
         if not self.env.su and not self.env.user.has_group(CONTROLLER):
-            domain = expression.AND([domain, [("credit_restricted", "=", False)]])
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+            domain = domain_and(domain, [("credit_restricted", "=", False)])
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

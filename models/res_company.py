@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..compat import ACCOUNT_IN_USE_DOMAIN
 from ..tools.risk_scoring import ScoringParams
 
 # Usual accounts of the charges in the French chart (PCG): 7638 "revenus des
@@ -187,7 +188,7 @@ class ResCompany(models.Model):
         if account:
             return account
         Account = self.env["account.account"].with_company(self)
-        domain = [*Account._check_company_domain(self), ("deprecated", "=", False)]
+        domain = [*Account._check_company_domain(self), *ACCOUNT_IN_USE_DOMAIN]
         prefix = CHART_CHARGE_ACCOUNT_PREFIXES[kind]
         return Account.search(
             [*domain, ("code", "=like", f"{prefix}%")], order="code", limit=1

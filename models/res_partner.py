@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
+from ..compat import notify_cron_progress
 from ..tools.risk_scoring import PartnerStats, compute_score
 from .credit_engine import CONTROLLER, EMAIL_LAYOUT, check_engine_fields
 from .credit_risk_score_line import FACTOR_KEYS
@@ -952,7 +953,7 @@ class ResPartner(models.Model):
                 remaining += len(ids) - done
             else:
                 remaining += len(ids)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        notify_cron_progress(self.env, done, remaining)
         return done, remaining
 
     @api.model

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..compat import GROUPS_FIELD
 from .common import CreditCollectionCommon
 
 TODAY = date(2026, 7, 15)
@@ -330,9 +331,8 @@ class TestCollectionDashboard(CreditCollectionCommon):
         )
         preview.action_compute()
         menu = self.env.ref("credit_collection.credit_collection_dashboard_menu")
-        self.assertEqual(
-            menu.groups_id, self.env.ref("credit_collection.group_credit_controller")
-        )
+        controller = self.env.ref("credit_collection.group_credit_controller")
+        self.assertEqual(menu[GROUPS_FIELD], controller)
         siblings = menu.parent_id.child_id.sorted("sequence")
         self.assertEqual(siblings[0], menu)
 

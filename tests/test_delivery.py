@@ -6,6 +6,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.credit_collection.tools.auto_reply import is_automatic_reply
 
+from ..compat import GROUPS_FIELD
 from .common import CreditCollectionCommon
 
 REPLY = """From: Accounts payable <{sender}>
@@ -303,7 +304,7 @@ class TestDelivery(CreditCollectionCommon):
             {
                 "name": "Clerk",
                 "login": "clerk",
-                "groups_id": [(6, 0, self.env.ref("base.group_user").ids)],
+                GROUPS_FIELD: [(6, 0, self.env.ref("base.group_user").ids)],
             }
         )
         with self.assertRaises(AccessError):

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from ..compat import GROUPS_FIELD
 from .common import CreditCollectionCommon
 from .test_letters import plain_text
 
@@ -206,7 +207,7 @@ class TestDunningEscalation(CreditCollectionCommon):
                 "login": "billing_escalation",
                 "company_id": self.company.id,
                 "company_ids": [Command.set(self.company.ids)],
-                "groups_id": [
+                GROUPS_FIELD: [
                     Command.set(self.env.ref("account.group_account_invoice").ids)
                 ],
             }

@@ -12,6 +12,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileWriter
 
+from ..compat import GROUPS_FIELD, SALE_LINE_TAXES
 from .common import CreditCollectionCommon
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -142,7 +143,7 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
                             "product_id": cls.product_a.id,
                             "product_uom_qty": 1,
                             "price_unit": 5000.0,
-                            "tax_id": False,
+                            SALE_LINE_TAXES: False,
                         }
                     )
                 ],
@@ -877,7 +878,7 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
             {
                 "company_ids": [Command.link(self.company.id)],
                 "company_id": self.company.id,
-                "groups_id": [
+                GROUPS_FIELD: [
                     Command.link(self.env.ref("base.group_system").id),
                     Command.link(
                         self.env.ref("credit_collection.group_credit_manager").id
@@ -929,7 +930,7 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
         credit groups only: an invoicing user, who reads the customer,
         neither lists, reads, copies, unlocks nor downloads it."""
         # (posting on a customer takes the right to edit contacts)
-        self.controller.groups_id |= self.env.ref("base.group_partner_manager")
+        self.controller[GROUPS_FIELD] |= self.env.ref("base.group_partner_manager")
         action = self.debtor.with_user(self.controller).action_credit_send_statement()
         composer = (
             self.env["mail.compose.message"]

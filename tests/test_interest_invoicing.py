@@ -8,6 +8,8 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from ..compat import GROUPS_FIELD
+
 
 @tagged("post_install", "-at_install")
 class TestInterestInvoicing(AccountTestInvoicingCommon):
@@ -244,7 +246,7 @@ class TestInterestInvoicing(AccountTestInvoicingCommon):
 
     def test_controller_only(self):
         invoice = self._invoice()
-        self.env.user.groups_id = [
+        self.env.user[GROUPS_FIELD] = [
             Command.unlink(self.env.ref("credit_collection.group_credit_manager").id),
             Command.unlink(
                 self.env.ref("credit_collection.group_credit_controller").id

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Date
 from odoo.tests import Form, tagged
 
+from ..compat import GROUPS_FIELD
 from .common import CreditCollectionCommon
 
 
@@ -209,7 +210,7 @@ class TestDunningPauses(CreditCollectionCommon):
                 "login": "billing_only",
                 "company_id": self.company.id,
                 "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [
+                GROUPS_FIELD: [
                     (6, 0, self.env.ref("account.group_account_invoice").ids)
                 ],
             }

@@ -16,6 +16,7 @@ from odoo.tools import mute_logger
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 
+from ..compat import SALE_LINE_TAXES
 from .common import REPORT_LOGGERS, CreditCollectionCommon
 
 
@@ -52,7 +53,7 @@ class RoleCommon(CreditCollectionCommon):
                 line.product_id = self.product_a
                 line.product_uom_qty = 1
                 line.price_unit = amount
-                line.tax_id.clear()
+                line[SALE_LINE_TAXES].clear()
         return order.record
 
     def refusal(self, document, user, method="action_confirm"):

@@ -7,6 +7,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext, mute_logger
 
+from ..compat import GROUPS_FIELD
 from .common import REPORT_LOGGERS, CreditCollectionCommon
 from .test_letters import pdf_pages
 
@@ -135,7 +136,7 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
                 "login": "clerk",
                 "company_id": self.company.id,
                 "company_ids": [Command.set(self.company.ids)],
-                "groups_id": [Command.set([self.env.ref("base.group_user").id])],
+                GROUPS_FIELD: [Command.set([self.env.ref("base.group_user").id])],
             }
         )
         with self.assertRaises(AccessError):

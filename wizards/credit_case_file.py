@@ -12,6 +12,8 @@ from odoo.tools import float_repr
 
 from odoo.addons.credit_collection.tools import recovery_indemnity
 
+from ..compat import partner_phone_numbers
+
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 SENT_NOTICE_STATES = ("sent", "paid")
 SUMMARY_PATH = "summary.pdf"
@@ -348,7 +350,7 @@ class CreditCaseFile(models.TransientModel):
             "vat": partner.vat or "",
             "address": partner._display_address(without_company=True).strip(),
             "email": partner.email or "",
-            "phone": partner.phone or partner.mobile or "",
+            "phone": ", ".join(partner_phone_numbers(partner)),
             "debtor_type": debtor_type,
             "debtor_type_label": debtor_types.get(debtor_type, ""),
             "stage": stage or "",
