@@ -1,11 +1,11 @@
 """Renders the README images of the letters from the demo data: the first
 reminder, the formal notice and a US dollar letter that the demo's replay
-sent, as PDF (wkhtmltopdf) then PNG (pdftoppm), into docs/.
+sent, and a customer's statement, as PDF (wkhtmltopdf) then PNG (pdftoppm), into docs/.
 
 Run inside ``odoo shell`` on a database with the addon and its demo data:
     python3 -m odoo shell -d DB --http-port=PORT < scripts/letters_png.py
 It starts Odoo's HTTP server in the shell so that wkhtmltopdf gets the
-report style sheets, and changes nothing (but the French
+report style sheets; like a first print, it stores the letters it prints (and the French
 texts of i18n/fragments, loaded where missing). With
 ``CC_LETTERS_PDF_DIR`` set, the PDFs are kept in that folder too.
 """
@@ -61,31 +61,48 @@ def sent_notice(partner_xmlid, level_domain):
     return notice
 
 
-letters = {
-    "letter_first_reminder": sent_notice(
-        "credit_collection.partner_garage_mercier_demo",
-        [("level_id", "=", env.ref("credit_collection.level_standard_b2b_first").id)],
+NOTICE_REPORT = "credit_collection.action_report_credit_notice"
+documents = {
+    "letter_first_reminder": (
+        NOTICE_REPORT,
+        sent_notice(
+            "credit_collection.partner_garage_mercier_demo",
+            [
+                (
+                    "level_id",
+                    "=",
+                    env.ref("credit_collection.level_standard_b2b_first").id,
+                )
+            ],
+        ),
     ),
-    "letter_formal_notice": sent_notice(
-        "credit_collection.partner_menuiserie_dubois_demo",
-        [("level_id.is_formal_notice", "=", True)],
+    "letter_formal_notice": (
+        NOTICE_REPORT,
+        sent_notice(
+            "credit_collection.partner_menuiserie_dubois_demo",
+            [("level_id.is_formal_notice", "=", True)],
+        ),
     ),
-    "letter_usd": sent_notice(
-        "credit_collection.partner_hudson_retail_demo",
-        [("level_id.is_formal_notice", "=", True)],
+    "letter_usd": (
+        NOTICE_REPORT,
+        sent_notice(
+            "credit_collection.partner_hudson_retail_demo",
+            [("level_id.is_formal_notice", "=", True)],
+        ),
+    ),
+    "statement": (
+        "credit_collection.action_report_credit_statement",
+        env.ref("credit_collection.partner_menuiserie_dubois_demo"),
     ),
 }
 env.cr.commit()  # the HTTP server must see the notices' company layout
 # The first rendering builds the report style sheets: render once before.
 env["ir.actions.report"]._render_qweb_pdf(
-    "credit_collection.action_report_credit_notice",
-    letters["letter_first_reminder"].ids,
+    NOTICE_REPORT, documents["letter_first_reminder"][1].ids
 )
 try:
-    for name, notice in letters.items():
-        pdf, _type = env["ir.actions.report"]._render_qweb_pdf(
-            "credit_collection.action_report_credit_notice", notice.ids
-        )
+    for name, (report, records) in documents.items():
+        pdf, _type = env["ir.actions.report"]._render_qweb_pdf(report, records.ids)
         sys.stdout.write(f"{name}.pdf: {len(pdf) // 1024} KB\n")
         with tempfile.NamedTemporaryFile(suffix=".pdf") as tmp:
             tmp.write(pdf)
