@@ -326,8 +326,8 @@ class CreditDemoReplay(models.AbstractModel):
     def _credit_demo_letters_stored_later(self, company):
         """The letters the replay stored were rendered during the install,
         with no HTTP server to give wkhtmltopdf the report style sheets:
-        they are dropped and left pending, so that the email job (or their
-        first print) stores them styled once the demo server runs."""
+        they are dropped, and their first print on the running demo stores
+        them styled (ir_actions_report.py binds a sent notice's letter)."""
         notices = (
             self.env["credit.notice"]
             .sudo()
@@ -339,7 +339,7 @@ class CreditDemoReplay(models.AbstractModel):
             )
         )
         letters = notices.letter_attachment_id
-        notices.write({"letter_attachment_id": False, "letter_pending": True})
+        notices.write({"letter_attachment_id": False})
         letters.unlink()
 
     @api.model
