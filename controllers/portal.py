@@ -11,11 +11,8 @@ from odoo.tools import format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-OPEN_INVOICE_DOMAIN = [
-    ("move_type", "in", ("out_invoice", "out_receipt")),
-    ("state", "=", "posted"),
-    ("payment_state", "in", ("not_paid", "partial")),
-]
+from ..tools.receivable import open_invoice_domain
+
 PORTAL_NOTICE_STATES = ("sent", "paid")
 MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
 # What the pages may say after an answer: a code from this set in the URL,
@@ -71,7 +68,7 @@ class CreditCollectionPortal(CustomerPortal):
         to that customer)."""
         domain = [
             ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-            *OPEN_INVOICE_DOMAIN,
+            *open_invoice_domain(),
         ]
         if company:
             domain.append(("company_id", "=", company.id))

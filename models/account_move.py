@@ -9,10 +9,9 @@ from odoo.addons.credit_collection.tools import (
     recovery_indemnity,
 )
 
+from ..tools.receivable import OPEN_PAYMENT_STATES, SETTLED_PAYMENT_STATES
 from .credit_engine import CONTROLLER
 from .credit_override_mixin import OVERRIDE_FIELDS
-
-SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
 
 
 class AccountMove(models.Model):
@@ -147,7 +146,7 @@ class AccountMove(models.Model):
             move.credit_limitation_warning = bool(
                 limit
                 and move.state == "posted"
-                and move.payment_state in ("not_paid", "partial")
+                and move.payment_state in OPEN_PAYMENT_STATES
                 and recovery_indemnity.limitation_warning(limit, today)
             )
 

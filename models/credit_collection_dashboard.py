@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_amount, format_date, formatLang
 
+from ..tools.receivable import open_invoice_domain
 from .credit_aged_balance import AGED_BUCKETS
 
 # Months of snapshots drawn on the trend charts (today's figures added).
@@ -377,11 +378,7 @@ class CreditCollectionDashboard(models.AbstractModel):
         company = [("company_id", "in", companies.ids)]
         worklist = self._credit_worklist_domains(companies)
         today = fields.Date.context_today(self)
-        open_invoices = company + [
-            ("move_type", "in", ("out_invoice", "out_refund")),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-        ]
+        open_invoices = company + open_invoice_domain(("out_invoice", "out_refund"))
         targets = {
             "receivable": (
                 "account.action_move_out_invoice_type",

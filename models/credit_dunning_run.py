@@ -8,6 +8,11 @@ from odoo.tools import SQL
 
 from ..compat import notify_cron_progress
 from ..tools.overdue import days_overdue
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
 from ..tools.retry import run_retrying
 from ..tools.sql_insert import insert_records
 from .credit_notice import notice_totals
@@ -265,9 +270,11 @@ class CreditDunningRun(models.Model):
             AND aml.reconciled IS NOT TRUE
             AND aml.amount_residual > 0
             AND aml.date_maturity <= %(horizon)s
-            AND move.move_type IN ('out_invoice', 'out_receipt')
-            AND move.payment_state IN ('not_paid', 'partial')
+            AND move.move_type IN %(move_types)s
+            AND move.payment_state IN %(open_states)s
             """,
+            move_types=CUSTOMER_INVOICE_TYPES,
+            open_states=OPEN_PAYMENT_STATES,
             company=company.id,
             horizon=self._credit_horizon(company, date),
         )
@@ -642,13 +649,14 @@ class CreditDunningRun(models.Model):
                          WHERE move.commercial_partner_id = ANY(%(partners)s)
                            AND move.company_id = %(company)s
                            AND move.state = 'posted'
-                           AND move.payment_state IN ('not_paid', 'partial')
+                           AND move.payment_state IN %(open_states)s
                          ORDER BY move.commercial_partner_id, level.days_offset DESC
                        ) AS data
                  WHERE partner.id = data.partner_id
                 """,
                 company_key=str(company.id),
                 company=company.id,
+                open_states=OPEN_PAYMENT_STATES,
                 partners=list({plan["partner"].id for plan in plans}),
             )
         )
@@ -681,10 +689,10 @@ class CreditDunningRun(models.Model):
                            SELECT 1 FROM credit_notice_line line
                              JOIN account_move move ON move.id = line.move_id
                             WHERE line.notice_id = notice.id
-                              AND move.payment_state NOT IN
-                                  ('paid', 'in_payment', 'reversed'))
+                              AND move.payment_state NOT IN %(settled)s)
                     """,
                     company=company.id,
+                    settled=SETTLED_PAYMENT_STATES,
                 )
             )
         ]

@@ -12,12 +12,12 @@ from odoo.tools import SQL, format_date
 
 from ..compat import Constraint, notify_cron_progress, partner_phone_numbers
 from ..tools import late_interest
+from ..tools.receivable import SETTLED_PAYMENT_STATES
 from ..tools.retry import run_retrying
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields, engine_allowed
 
 _logger = logging.getLogger(__name__)
 
-OPEN_STATES = ("draft", "to_validate", "sent", "failed")
 # Set by the notice's actions and the engine only (see credit_engine.py).
 ENGINE_FIELDS = (
     "state",
@@ -1352,11 +1352,9 @@ class CreditNotice(models.Model):
     def _credit_mark_paid_if_settled(self):
         """Notices whose invoices are all paid become paid; the scenario's
         thank-you email goes out if it has one."""
-        settled_states = ("paid", "in_payment", "reversed")
         for notice in self.filtered(lambda n: n.state in ("to_validate", "sent")):
-            if all(
-                move.payment_state in settled_states for move in notice.line_ids.move_id
-            ):
+            moves = notice.line_ids.move_id
+            if all(move.payment_state in SETTLED_PAYMENT_STATES for move in moves):
                 notice.sudo().write(
                     {"state": "paid", "date_closed": fields.Date.context_today(notice)}
                 )

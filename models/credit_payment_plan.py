@@ -9,6 +9,11 @@ from odoo.tools import SQL
 from odoo.addons.credit_collection.tools import payment_schedule
 
 from ..compat import Constraint, notify_cron_progress
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields
 
 _logger = logging.getLogger(__name__)
@@ -271,8 +276,8 @@ class CreditPaymentPlan(models.Model):
             )
         not_open = moves.filtered(
             lambda m: m.state != "posted"
-            or m.move_type not in ("out_invoice", "out_receipt")
-            or m.payment_state not in ("not_paid", "partial")
+            or m.move_type not in CUSTOMER_INVOICE_TYPES
+            or m.payment_state not in OPEN_PAYMENT_STATES
         )
         if not_open:
             raise ValidationError(
@@ -869,8 +874,7 @@ class CreditPaymentPlan(models.Model):
                 ):
                     installment.sudo().write({"paid_amount": part, "state": state})
             all_paid = all(
-                move.payment_state in ("paid", "in_payment", "reversed")
-                for move in plan.move_ids
+                move.payment_state in SETTLED_PAYMENT_STATES for move in plan.move_ids
             )
             if plan.state == "active" and (
                 all_paid or all(i.state == "paid" for i in installments)

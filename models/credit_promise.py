@@ -2,6 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_date
 
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
 from .credit_engine import check_engine_fields
 
 # Kept and broken are the payments' and the daily run's verdict.
@@ -37,8 +42,8 @@ class CreditPromise(models.Model):
         required=True,
         check_company=True,
         domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
-        " ('move_type', 'in', ('out_invoice', 'out_receipt')),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        f" ('move_type', 'in', {CUSTOMER_INVOICE_TYPES}),"
+        f" ('payment_state', 'in', {OPEN_PAYMENT_STATES})]",
     )
     amount = fields.Monetary(required=True, tracking=True)
     promise_date = fields.Date(string="Promised Date", required=True, tracking=True)
@@ -147,7 +152,7 @@ class CreditPromise(models.Model):
         self.invalidate_recordset(["amount_paid"])
         for promise in self.filtered(lambda p: p.state == "open"):
             invoices_paid = all(
-                move.payment_state in ("paid", "in_payment", "reversed")
+                move.payment_state in SETTLED_PAYMENT_STATES
                 for move in promise.move_ids
             )
             if invoices_paid or (

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..compat import notify_cron_progress
+from ..tools.receivable import OPEN_PAYMENT_STATES
 from ..tools.risk_scoring import PartnerStats, compute_score
 from .credit_engine import CONTROLLER, EMAIL_LAYOUT, check_engine_fields
 from .credit_risk_score_line import FACTOR_KEYS
@@ -1187,7 +1188,7 @@ class ResPartner(models.Model):
                 ("reconciled", "=", False),
                 ("amount_residual", ">", 0),
                 ("date_maturity", "<", today),
-                ("move_id.payment_state", "in", ("not_paid", "partial")),
+                ("move_id.payment_state", "in", OPEN_PAYMENT_STATES),
             ],
             ["partner_id"],
         )

@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..models.account_move import SETTLED_PAYMENT_STATES
+from ..tools.receivable import SETTLED_PAYMENT_STATES
 
 # Payments listed on the statement: those of the last PAYMENT_DAYS days.
 PAYMENT_DAYS = 90

@@ -3,6 +3,7 @@ from . import (
     late_interest,
     overdue,
     payment_schedule,
+    receivable,
     recovery_indemnity,
     reference_rates,
     risk_scoring,

@@ -13,8 +13,8 @@ from odoo.tools import float_repr
 from odoo.addons.credit_collection.tools import recovery_indemnity
 
 from ..compat import partner_phone_numbers
+from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
 
-OPEN_PAYMENT_STATES = ("not_paid", "partial")
 SENT_NOTICE_STATES = ("sent", "paid")
 SUMMARY_PATH = "summary.pdf"
 CSV_PATH = "case_file.csv"
@@ -225,7 +225,7 @@ class CreditCaseFile(models.TransientModel):
                 ("reconciled", "=", False),
                 ("amount_residual", ">", 0),
                 ("date_maturity", "<", self.date),
-                ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
+                ("move_id.move_type", "in", CUSTOMER_INVOICE_TYPES),
                 ("move_id.payment_state", "in", OPEN_PAYMENT_STATES),
             ]
         )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.receivable import OPEN_PAYMENT_STATES
+
 
 class CreditNoticeReschedule(models.TransientModel):
     """Postpone the next reminders of the selected notices' invoices, e.g.
@@ -27,7 +29,7 @@ class CreditNoticeReschedule(models.TransientModel):
         if self.date <= fields.Date.context_today(self):
             raise UserError(self.env._("Choose a date in the future."))
         invoices = self.notice_ids.line_ids.move_id.filtered(
-            lambda move: move.payment_state in ("not_paid", "partial")
+            lambda move: move.payment_state in OPEN_PAYMENT_STATES
         )
         if not invoices:
             raise UserError(self.env._("The selected notices have no open invoice."))

@@ -9,6 +9,12 @@ from odoo.addons.credit_collection.models.credit_payment_plan import (
     FREQUENCY_SELECTION,
 )
 
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    open_invoice_domain,
+)
+
 
 class CreditPaymentPlanWizard(models.TransientModel):
     """Prepare a payment plan with the customer on the phone: pick the
@@ -32,8 +38,8 @@ class CreditPaymentPlanWizard(models.TransientModel):
         "account.move",
         string="Invoices",
         domain="[('commercial_partner_id', '=', partner_id), ('state', '=', 'posted'),"
-        " ('move_type', 'in', ('out_invoice', 'out_receipt')),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        f" ('move_type', 'in', {CUSTOMER_INVOICE_TYPES}),"
+        f" ('payment_state', 'in', {OPEN_PAYMENT_STATES})]",
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     amount_invoices = fields.Monetary(
@@ -92,9 +98,7 @@ class CreditPaymentPlanWizard(models.TransientModel):
                 [
                     ("commercial_partner_id", "=", partner.id),
                     ("company_id", "=", self.env.company.id),
-                    ("state", "=", "posted"),
-                    ("move_type", "in", ("out_invoice", "out_receipt")),
-                    ("payment_state", "in", ("not_paid", "partial")),
+                    *open_invoice_domain(),
                 ]
             )
             moves -= moves.credit_payment_plan_ids.filtered(
@@ -105,7 +109,7 @@ class CreditPaymentPlanWizard(models.TransientModel):
         elif model == "credit.notice" and ids:
             notices = self.env["credit.notice"].browse(ids)
             moves = notices.line_ids.move_id.filtered(
-                lambda m: m.payment_state in ("not_paid", "partial")
+                lambda m: m.payment_state in OPEN_PAYMENT_STATES
             )
             partner = notices.partner_id[:1]
         if moves and not partner:
