@@ -3,14 +3,13 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from stdnum.eu import vat as eu_vat
-from stdnum.fr import siren as fr_siren
-from stdnum.fr import siret as fr_siret
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..compat import notify_cron_progress
+from ..tools import siren
 from ..tools.receivable import OPEN_PAYMENT_STATES
 from ..tools.risk_scoring import PartnerStats, compute_score
 from .credit_engine import CONTROLLER, EMAIL_LAYOUT, check_engine_fields
@@ -349,7 +348,6 @@ class ResPartner(models.Model):
 
     def _credit_check_identity(self):
         self.ensure_one()
-        _ = self.env._
         vat = (self.vat or "").replace(" ", "").upper()
         if vat[:2].isalpha() and vat[:2] in eu_vat.MEMBER_STATES | {"EL"}:
             if not eu_vat.is_valid(vat):
@@ -368,15 +366,7 @@ class ResPartner(models.Model):
         if self.company_registry:
             numbers.append(self.company_registry)
         for number in numbers:
-            compact = number.replace(" ", "").replace(".", "")
-            valid = (
-                fr_siret.is_valid(compact)
-                if len(compact) == 14
-                else fr_siren.is_valid(compact)
-                if len(compact) == 9
-                else False
-            )
-            if not valid:
+            if not siren.is_valid(number):
                 raise ValidationError(
                     self.env._(
                         "%(number)s is neither a valid SIREN (9 digits) nor a valid "

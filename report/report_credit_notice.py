@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 from odoo import api, models
 from odoo.tools import format_amount, format_date, formatLang, str2bool
 
-from odoo.addons.credit_collection.tools import amount_words, late_interest
+from odoo.addons.credit_collection.tools import amount_words, late_interest, siren
 from odoo.addons.credit_collection.tools.overdue import shown_days_overdue
 
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
@@ -216,11 +216,11 @@ class ReportCreditNotice(models.AbstractModel):
         """What the head of a letter or statement of ``company`` to
         ``recipient`` on ``date`` states (report_credit_letterhead): the
         company's legal identity, the customer number, place and date."""
-        siren = self._company_siren(company)
+        company_siren = siren.partner_numbers(company)[0]
         address = self._postal_address(recipient)
         return {
-            "siren": siren,
-            "siren_text": re.sub(r"(\d{3})(?=\d)", r"\1 ", siren or ""),
+            "siren": company_siren,
+            "siren_text": re.sub(r"(\d{3})(?=\d)", r"\1 ", company_siren),
             "share_capital": company.credit_share_capital
             and format_amount(
                 self.env, company.credit_share_capital, company.currency_id
@@ -304,13 +304,6 @@ class ReportCreditNotice(models.AbstractModel):
             limit=1,
         )
         return journal.bank_account_id or company.partner_id.bank_ids[:1]
-
-    @api.model
-    def _company_siren(self, company):
-        """The 9-digit SIREN, the head of the SIRET (company registry)."""
-        number = company["siret"] if "siret" in company._fields else False
-        digits = re.sub(r"\D", "", number or company.company_registry or "")
-        return digits[:9] if len(digits) >= 9 else False
 
     @api.model
     def _online_payment_enabled(self, company):

@@ -30,6 +30,7 @@ from . import (
     test_french_output,
     test_golden_texts,
     test_roles,
+    test_siren,
 )
 
 # isort: split

@@ -7,4 +7,5 @@ from . import (
     recovery_indemnity,
     reference_rates,
     risk_scoring,
+    siren,
 )

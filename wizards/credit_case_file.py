@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import float_repr
 
-from odoo.addons.credit_collection.tools import recovery_indemnity
+from odoo.addons.credit_collection.tools import recovery_indemnity, siren
 
 from ..compat import partner_phone_numbers
 from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
@@ -329,10 +329,7 @@ class CreditCaseFile(models.TransientModel):
 
     def _credit_party(self, partner, company):
         """Identity of the creditor or the debtor: what a court form asks."""
-        siren = self.env["report.credit_collection.report_credit_notice"]
-        registry = re.sub(r"\D", "", partner.company_registry or "")
-        if "siret" in partner._fields and partner.siret:
-            registry = re.sub(r"\D", "", partner.siret)
+        siren_number, siret_number = siren.partner_numbers(partner)
         debtor_types = dict(
             partner._fields["credit_debtor_type"]._description_selection(self.env)
         )
@@ -345,8 +342,8 @@ class CreditCaseFile(models.TransientModel):
             "id": partner.id,
             "name": partner.name or "",
             "ref": partner.ref or "",
-            "siren": siren._company_siren(partner) or "",
-            "siret": registry if len(registry) == 14 else "",
+            "siren": siren_number,
+            "siret": siret_number,
             "vat": partner.vat or "",
             "address": partner._display_address(without_company=True).strip(),
             "email": partner.email or "",
