@@ -369,7 +369,7 @@ def main():
         bench_aged_balance(env)
         try:
             bench_letters(env, args.letters)
-        except Exception as error:  # noqa: BLE001 - report it, go on with OCA
+        except Exception as error:  # report it, go on with OCA
             cr.rollback()
             print(f"letters: rendering failed here: {error!r}")
         ours = sum(r["seconds"] for r in RESULTS if r["step"] == "dunning run (full)")

@@ -1386,7 +1386,7 @@ class CreditNotice(models.Model):
                 _content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
                     report, notices.ids
                 )
-        except Exception as error:  # noqa: BLE001 - any engine failure
+        except Exception as error:  # any engine failure
             # The savepoint undid the rendering only: the sending stands and
             # the controller sees on the notice why its letter is missing.
             for notice in notices:

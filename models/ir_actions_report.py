@@ -28,7 +28,7 @@ MAX_PDF_WORKERS = 16
 
 def _run_command(command):
     """Run one wkhtmltopdf process (in a worker thread: no ORM here)."""
-    process = subprocess.run(  # noqa: S603 - the command is built by the report
+    process = subprocess.run(  # the command is built by the report
         command, capture_output=True, encoding="utf-8", check=False
     )
     return process.returncode, process.stderr

@@ -22,7 +22,7 @@ class MailMail(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.env["credit.notice"]._credit_sync_email_states(message_ids)
-            except Exception:  # noqa: BLE001 - see the docstring
+            except Exception:  # see the docstring
                 _logger.warning(
                     "Email outcome of notices left to the email job", exc_info=True
                 )

@@ -7,17 +7,6 @@ credit controller can read why a customer got its score.
 
 from dataclasses import dataclass, field
 
-FACTOR_CODES = (
-    "days_late",
-    "trend",
-    "late_share",
-    "overdue_ratio",
-    "limit_usage",
-    "relationship_age",
-    "broken_promises",
-    "open_disputes",
-)
-
 # Exposure vs limit: no penalty below LIMIT_USAGE_FREE, full weight at 100 %.
 LIMIT_USAGE_FREE = 0.5
 # Broken promises / open disputes: full weight from this count on.
