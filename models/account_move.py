@@ -9,7 +9,11 @@ from odoo.addons.credit_collection.tools import (
     recovery_indemnity,
 )
 
-from ..tools.receivable import OPEN_PAYMENT_STATES, SETTLED_PAYMENT_STATES
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
 from .credit_engine import CONTROLLER
 from .credit_override_mixin import OVERRIDE_FIELDS
 
@@ -140,7 +144,7 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         for move in self:
             limit = False
-            if move.move_type in ("out_invoice", "out_receipt") and move.partner_id:
+            if move.move_type in CUSTOMER_INVOICE_TYPES and move.partner_id:
                 limit = move._credit_limitation_date()
             move.credit_limitation_date = limit
             move.credit_limitation_warning = bool(

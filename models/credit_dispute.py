@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.receivable import CUSTOMER_INVOICE_TYPES
 from .credit_engine import check_engine_fields
 
 # Resolved or cancelled through the dispute's buttons or by the payment.
@@ -23,7 +24,7 @@ class CreditDispute(models.Model):
         required=True,
         index=True,
         tracking=True,
-        domain="[('move_type', 'in', ('out_invoice', 'out_receipt')), "
+        domain=f"[('move_type', 'in', {CUSTOMER_INVOICE_TYPES}), "
         "('state', '=', 'posted')]",
     )
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
