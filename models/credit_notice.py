@@ -372,11 +372,11 @@ class CreditNotice(models.Model):
     def _compute_cc_partner_ids(self):
         for notice in self:
             notice.cc_partner_ids = (
-                notice.level_id
-                and notice.partner_id
-                and notice.level_id._credit_cc_partners(
+                notice.level_id._credit_cc_partners(
                     notice.partner_id, notice._credit_signer()
                 )
+                if notice.level_id and notice.partner_id
+                else False
             )
 
     @api.depends("partner_id.commercial_partner_id")

@@ -174,6 +174,9 @@ class TestNoticeEmails(CreditCollectionCommon):
         self.assertFalse(second.cc_partner_ids)
         self.assertFalse(self.mails(second).email_cc)
         self.assertEqual(self.mails(second).recipient_ids, billing)
+        # a notice being created, before its level is chosen: nobody
+        draft = self.env["credit.notice"].new({"partner_id": self.customer.id})
+        self.assertFalse(draft.cc_partner_ids)
 
     def test_letter_address_block(self):
         french = self._customer(
