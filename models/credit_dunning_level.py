@@ -44,6 +44,19 @@ class CreditDunningLevel(models.Model):
         domain="[('model', '=', 'credit.notice')]",
         help="Sent to the customer's invoicing contact, with the letter attached.",
     )
+    email_cc = fields.Selection(
+        [
+            ("none", "Nobody"),
+            ("collector", "Collector"),
+            ("salesperson", "Salesperson"),
+            ("both", "Collector and Salesperson"),
+        ],
+        string="In Copy",
+        default="none",
+        required=True,
+        help="Who of the company is in copy of the email: the notice's "
+        "collector, the customer's salesperson, or both.",
+    )
     attach_letter = fields.Boolean(
         help="Attach the notice's letter as a PDF. Each letter is a PDF "
         "rendering: keep it for the formal steps on large ledgers.",
@@ -125,6 +138,23 @@ class CreditDunningLevel(models.Model):
         at the rate of the notice's date."""
         self.ensure_one()
         return company.currency_id._convert(self.fee_amount, currency, company, date)
+
+    def _credit_cc_partners(self, partner, collector):
+        """The one rule of who is in copy of this level's email for a
+        customer whose notice the given collector handles: the users the
+        level names who are persons with an email (shared by the notice and
+        the dry run)."""
+        self.ensure_one()
+        users = self.env["res.users"]
+        if self.email_cc in ("collector", "both"):
+            users |= collector
+        if self.email_cc in ("salesperson", "both"):
+            users |= partner.commercial_partner_id.sudo().user_id
+        return (
+            users.sudo()
+            .filtered(lambda user: user._credit_is_person() and user.email)
+            .partner_id.with_env(self.env)
+        )
 
     def _credit_action_summary(self):
         """A short list of what this level does, for previews and notices."""

@@ -129,6 +129,14 @@ class CreditNotice(models.Model):
         help="Who the notice's email goes to: the customer's billing contacts "
         "(invoice addresses with an email), else the customer.",
     )
+    cc_partner_ids = fields.Many2many(
+        "res.partner",
+        string="In Copy",
+        compute="_compute_cc_partner_ids",
+        groups="base.group_user",
+        help="Who of the company is in copy of the notice's email, as its "
+        "level says: its collector, the customer's salesperson, or both.",
+    )
     # Internal collection data: the customer reads its notices (portal), not
     # how it is handled (scenario, collector, channels, priority).
     scenario_id = fields.Many2one(
@@ -353,6 +361,22 @@ class CreditNotice(models.Model):
         for notice in self:
             notice.recipient_ids = (
                 notice.partner_id and notice.partner_id._credit_email_recipients()
+            )
+
+    @api.depends(
+        "level_id.email_cc",
+        "user_id",
+        "partner_id.commercial_partner_id.user_id",
+        "partner_id.commercial_partner_id.credit_collector_id",
+    )
+    def _compute_cc_partner_ids(self):
+        for notice in self:
+            notice.cc_partner_ids = (
+                notice.level_id._credit_cc_partners(
+                    notice.partner_id, notice._credit_signer()
+                )
+                if notice.level_id and notice.partner_id
+                else False
             )
 
     @api.depends("partner_id.commercial_partner_id")

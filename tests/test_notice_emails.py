@@ -7,6 +7,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import tools
 from odoo.tests import tagged
 
 from .common import CreditCollectionCommon
@@ -130,6 +131,52 @@ class TestNoticeEmails(CreditCollectionCommon):
         # without billing contact, the customer itself
         billing.unlink()
         self.assertEqual(notice.recipient_ids, self.customer)
+
+    def preview_line(self, day):
+        with freeze_time(day):
+            preview = self.env["credit.dunning.preview"].create(
+                {"company_id": self.company.id, "date": day}
+            )
+            preview.action_compute()
+        return preview.line_ids.filtered(lambda row: row.partner_id == self.customer)
+
+    def test_level_puts_collector_and_salesperson_in_copy(self):
+        salesperson = self.collector.copy(
+            {"name": "Sam Sales", "login": "sam", "email": "sam@example.com"}
+        )
+        self.customer.user_id = salesperson
+        self.customer.with_company(self.company).credit_collector_id = self.collector
+        self.level_first.email_cc = "both"
+        self.make_invoice(self.customer, 1000, "2026-03-02")
+        in_copy = {"colette@example.com", "sam@example.com"}
+        line = self.preview_line("2026-03-09")
+        self.assertEqual(set(line.cc_recipients.split(", ")), in_copy)
+        notice = self.run_dunning("2026-03-09")
+        self.assertEqual(notice.level_id, self.level_first)
+        self.assertEqual(
+            notice.cc_partner_ids, (self.collector | salesperson).partner_id
+        )
+        mail = self.mails(notice)
+        self.assertEqual(set(tools.email_split(mail.email_cc)), in_copy)
+        billing = self.customer._credit_email_recipients()
+        self.assertEqual(mail.recipient_ids, billing)
+        outgoing = mail._prepare_outgoing_list()
+        self.assertEqual(
+            {email for entry in outgoing for email in entry["email_cc"]}, in_copy
+        )
+        # in copy of this email only: never followers of the notice
+        self.assertFalse(notice.message_partner_ids & notice.cc_partner_ids)
+        # a level without copy: nobody, in the dry run and in the email
+        self.assertEqual(self.level_second.email_cc, "none")
+        self.assertFalse(self.preview_line("2026-03-22").cc_recipients)
+        second = self.run_dunning("2026-03-22")
+        self.assertEqual(second.level_id, self.level_second)
+        self.assertFalse(second.cc_partner_ids)
+        self.assertFalse(self.mails(second).email_cc)
+        self.assertEqual(self.mails(second).recipient_ids, billing)
+        # a notice being created, before its level is chosen: nobody
+        draft = self.env["credit.notice"].new({"partner_id": self.customer.id})
+        self.assertFalse(draft.cc_partner_ids)
 
     def test_letter_address_block(self):
         french = self._customer(

@@ -32,11 +32,33 @@ class CreditDunningPreviewLine(models.TransientModel):
         "customer's billing contacts, else the customer.",
     )
 
+    cc_recipients = fields.Char(
+        string="In Copy",
+        compute="_compute_cc_recipients",
+        help="Who of the company would be in copy of the email, by the rule "
+        "of the notices: as the level says, the collector, the salesperson "
+        "or both.",
+    )
+
     @api.depends("partner_id")
     def _compute_recipients(self):
         for line in self:
             line.recipients = ", ".join(
                 line.partner_id
                 and line.partner_id._credit_email_recipients().mapped("email")
+                or []
+            )
+
+    @api.depends("partner_id", "level_id.email_cc")
+    def _compute_cc_recipients(self):
+        for line in self:
+            partner = line.partner_id.with_company(line.preview_id.company_id)
+            level = line.level_id
+            line.cc_recipients = ", ".join(
+                partner
+                and level
+                and level._credit_cc_partners(
+                    partner, partner._credit_collector(level.activity_user_id)
+                ).mapped("email")
                 or []
             )
