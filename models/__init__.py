@@ -23,6 +23,7 @@ from . import (
     credit_risk_score_line,
     ir_actions_report,
     ir_attachment,
+    ir_sequence,
     mail_mail,
     mail_thread,
     res_company,

@@ -525,7 +525,9 @@ class CreditDunningRun(models.Model):
         if not plans:
             return self.env["credit.notice"]
         Notice = self.env["credit.notice"]
-        names = Notice._credit_next_names(company, len(plans))
+        names = self.env["ir.sequence"]._credit_next_by_code_batch(
+            "credit.notice", company, len(plans)
+        )
         # The letters print the customer number: given before, not while
         # they are rendered.
         self.env["res.partner"].union(

@@ -480,47 +480,6 @@ class CreditNotice(models.Model):
             company=self.company_id.name,
         )
 
-    @api.model
-    def _credit_next_names(self, company, count):
-        """``count`` notice numbers at once: one query for a standard
-        sequence instead of one call per notice."""
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "credit.notice"),
-                    ("company_id", "in", [company.id, False]),
-                ],
-                order="company_id",
-                limit=1,
-            )
-        )
-        if (
-            not sequence
-            or sequence.implementation != "standard"
-            or (sequence.use_date_range)
-        ):
-            return [
-                self.env["ir.sequence"]
-                .with_company(company)
-                .next_by_code("credit.notice")
-                or "/"
-                for _index in range(count)
-            ]
-        self.env.flush_all()
-        numbers = self.env.execute_query(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
-        )
-        prefix, suffix = sequence._get_prefix_suffix()
-        return [
-            f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in numbers
-        ]
-
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -1160,9 +1160,13 @@ class ResPartner(models.Model):
         the engine when their first notice (or statement) is created, never
         while a letter is rendered."""
         missing = self.commercial_partner_id.sudo().filtered(lambda p: not p.ref)
-        sequence = self.env["ir.sequence"].sudo()
-        for partner in missing:
-            partner.ref = sequence.next_by_code("credit.customer.ref")
+        if not missing:
+            return
+        numbers = self.env["ir.sequence"]._credit_next_by_code_batch(
+            "credit.customer.ref", self.env.company, len(missing)
+        )
+        for partner, number in zip(missing, numbers, strict=True):
+            partner.ref = number
 
     def _credit_reset_level_if_nothing_due(self):
         """Customers of the current company with nothing overdue go back to no
