@@ -44,18 +44,20 @@ class CreditDunningLevel(models.Model):
         domain="[('model', '=', 'credit.notice')]",
         help="Sent to the customer's invoicing contact, with the letter attached.",
     )
-    email_cc = fields.Selection(
-        [
-            ("none", "Nobody"),
-            ("collector", "Collector"),
-            ("salesperson", "Salesperson"),
-            ("both", "Collector and Salesperson"),
-        ],
-        string="In Copy",
-        default="none",
-        required=True,
-        help="Who of the company is in copy of the email: the notice's "
-        "collector, the customer's salesperson, or both.",
+    # Who of the company is in copy of the email (_credit_cc_partners)
+    cc_collector = fields.Boolean(
+        string="Collector in Copy",
+        help="The user who handles the notice (the customer's collector, else "
+        "the level's or the company's collections user) is in copy.",
+    )
+    cc_account_manager = fields.Boolean(
+        string="Account Manager in Copy",
+        help="The user in charge of the customer (the Salesperson of its "
+        "contact form) is in copy.",
+    )
+    cc_salesperson = fields.Boolean(
+        string="Salespersons in Copy",
+        help="The salespersons of the notice's invoices are in copy.",
     )
     attach_letter = fields.Boolean(
         help="Attach the notice's letter as a PDF. Each letter is a PDF "
@@ -139,17 +141,19 @@ class CreditDunningLevel(models.Model):
         self.ensure_one()
         return company.currency_id._convert(self.fee_amount, currency, company, date)
 
-    def _credit_cc_partners(self, partner, collector):
+    def _credit_cc_partners(self, partner, collector, invoices):
         """The one rule of who is in copy of this level's email for a
-        customer whose notice the given collector handles: the users the
-        level names who are persons with an email (shared by the notice and
-        the dry run)."""
+        customer whose notice on these invoices the given collector handles:
+        the users the level names who are persons with an email (shared by
+        the notice and the dry run)."""
         self.ensure_one()
         users = self.env["res.users"]
-        if self.email_cc in ("collector", "both"):
+        if self.cc_collector:
             users |= collector
-        if self.email_cc in ("salesperson", "both"):
+        if self.cc_account_manager:
             users |= partner.commercial_partner_id.sudo().user_id
+        if self.cc_salesperson:
+            users |= invoices.sudo().invoice_user_id
         return (
             users.sudo()
             .filtered(lambda user: user._credit_is_person() and user.email)

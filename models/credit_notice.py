@@ -135,7 +135,8 @@ class CreditNotice(models.Model):
         compute="_compute_cc_partner_ids",
         groups="base.group_user",
         help="Who of the company is in copy of the notice's email, as its "
-        "level says: its collector, the customer's salesperson, or both.",
+        "level says: its collector, the customer's account manager, the "
+        "salespersons of its invoices.",
     )
     # Internal collection data: the customer reads its notices (portal), not
     # how it is handled (scenario, collector, channels, priority).
@@ -364,16 +365,19 @@ class CreditNotice(models.Model):
             )
 
     @api.depends(
-        "level_id.email_cc",
+        "level_id.cc_collector",
+        "level_id.cc_account_manager",
+        "level_id.cc_salesperson",
         "user_id",
         "partner_id.commercial_partner_id.user_id",
         "partner_id.commercial_partner_id.credit_collector_id",
+        "line_ids.move_id.invoice_user_id",
     )
     def _compute_cc_partner_ids(self):
         for notice in self:
             notice.cc_partner_ids = (
                 notice.level_id._credit_cc_partners(
-                    notice.partner_id, notice._credit_signer()
+                    notice.partner_id, notice._credit_signer(), notice.line_ids.move_id
                 )
                 if notice.level_id and notice.partner_id
                 else False

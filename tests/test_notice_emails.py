@@ -140,21 +140,30 @@ class TestNoticeEmails(CreditCollectionCommon):
             preview.action_compute()
         return preview.line_ids.filtered(lambda row: row.partner_id == self.customer)
 
-    def test_level_puts_collector_and_salesperson_in_copy(self):
-        salesperson = self.collector.copy(
+    def test_level_puts_collector_account_manager_and_salespersons_in_copy(self):
+        manager = self.collector.copy(
             {"name": "Sam Sales", "login": "sam", "email": "sam@example.com"}
         )
-        self.customer.user_id = salesperson
+        seller = self.collector.copy(
+            {"name": "Sid Seller", "login": "sid", "email": "sid@example.com"}
+        )
+        self.customer.user_id = manager
         self.customer.with_company(self.company).credit_collector_id = self.collector
-        self.level_first.email_cc = "both"
-        self.make_invoice(self.customer, 1000, "2026-03-02")
+        self.level_first.write({"cc_collector": True, "cc_account_manager": True})
+        invoice = self.make_invoice(self.customer, 1000, "2026-03-02")
         in_copy = {"colette@example.com", "sam@example.com"}
         line = self.preview_line("2026-03-09")
+        self.assertEqual(set(line.cc_recipients.split(", ")), in_copy)
+        # the salespersons of the invoices, once the level names them
+        invoice.invoice_user_id = seller
+        self.level_first.cc_salesperson = True
+        line = self.preview_line("2026-03-09")
+        in_copy.add("sid@example.com")
         self.assertEqual(set(line.cc_recipients.split(", ")), in_copy)
         notice = self.run_dunning("2026-03-09")
         self.assertEqual(notice.level_id, self.level_first)
         self.assertEqual(
-            notice.cc_partner_ids, (self.collector | salesperson).partner_id
+            notice.cc_partner_ids, (self.collector | manager | seller).partner_id
         )
         mail = self.mails(notice)
         self.assertEqual(set(tools.email_split(mail.email_cc)), in_copy)
@@ -167,7 +176,11 @@ class TestNoticeEmails(CreditCollectionCommon):
         # in copy of this email only: never followers of the notice
         self.assertFalse(notice.message_partner_ids & notice.cc_partner_ids)
         # a level without copy: nobody, in the dry run and in the email
-        self.assertEqual(self.level_second.email_cc, "none")
+        self.assertFalse(
+            self.level_second.cc_collector
+            or self.level_second.cc_account_manager
+            or self.level_second.cc_salesperson
+        )
         self.assertFalse(self.preview_line("2026-03-22").cc_recipients)
         second = self.run_dunning("2026-03-22")
         self.assertEqual(second.level_id, self.level_second)

@@ -36,6 +36,7 @@ class CreditDunningPreview(models.TransientModel):
                     "partner_id": plan["partner"].id,
                     "scenario_id": plan["scenario"].id,
                     "level_id": plan["level"].id,
+                    "move_ids": [item["move_id"] for item in plan["items"]],
                     "invoice_count": len(plan["items"]),
                     "currency_id": plan["currency"].id,
                     "amount": sum(item["residual_currency"] for item in plan["items"]),

@@ -12,6 +12,7 @@ class CreditDunningPreviewLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
     level_id = fields.Many2one("credit.dunning.level", readonly=True)
+    move_ids = fields.Many2many("account.move", string="Open Invoices", readonly=True)
     invoice_count = fields.Integer(string="Invoices", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(readonly=True, help="In the notice's currency.")
@@ -36,8 +37,8 @@ class CreditDunningPreviewLine(models.TransientModel):
         string="In Copy",
         compute="_compute_cc_recipients",
         help="Who of the company would be in copy of the email, by the rule "
-        "of the notices: as the level says, the collector, the salesperson "
-        "or both.",
+        "of the notices: as the level says, the collector, the account "
+        "manager, the salespersons of the invoices.",
     )
 
     @api.depends("partner_id")
@@ -49,7 +50,13 @@ class CreditDunningPreviewLine(models.TransientModel):
                 or []
             )
 
-    @api.depends("partner_id", "level_id.email_cc")
+    @api.depends(
+        "partner_id",
+        "move_ids",
+        "level_id.cc_collector",
+        "level_id.cc_account_manager",
+        "level_id.cc_salesperson",
+    )
     def _compute_cc_recipients(self):
         for line in self:
             partner = line.partner_id.with_company(line.preview_id.company_id)
@@ -58,7 +65,9 @@ class CreditDunningPreviewLine(models.TransientModel):
                 partner
                 and level
                 and level._credit_cc_partners(
-                    partner, partner._credit_collector(level.activity_user_id)
+                    partner,
+                    partner._credit_collector(level.activity_user_id),
+                    line.move_ids,
                 ).mapped("email")
                 or []
             )
