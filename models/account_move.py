@@ -288,7 +288,7 @@ class AccountMove(models.Model):
             .sudo()
             .search([("move_ids", "in", invoices.ids), ("state", "=", "open")])
         )
-        promises._credit_check_kept()
+        promises._credit_settle_kept_promises()
         settled = invoices.filtered(
             lambda move: move.payment_state in SETTLED_PAYMENT_STATES
         )

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..compat import notify_cron_progress
+from ..tools.notice_totals import notice_totals
 from ..tools.overdue import days_overdue
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
@@ -14,8 +15,7 @@ from ..tools.receivable import (
     SETTLED_PAYMENT_STATES,
 )
 from ..tools.retry import run_retrying
-from ..tools.sql_insert import insert_records
-from .credit_notice import notice_totals
+from .sql_insert import insert_records
 
 _logger = logging.getLogger(__name__)
 
@@ -565,7 +565,7 @@ class CreditDunningRun(models.Model):
                             for item in plan["items"]
                         ],
                         fee,
-                        currency,
+                        currency.round,
                     ),
                 }
             )
@@ -676,7 +676,7 @@ class CreditDunningRun(models.Model):
         """What payments and dates changed since yesterday."""
         self.env["credit.promise"].search(
             [("company_id", "=", company.id), ("state", "=", "open")]
-        )._credit_check_kept()
+        )._credit_settle_kept_promises()
         self.env["credit.promise"]._credit_detect_broken(date, company)
         self.env.flush_all()
         settled_notice_ids = [

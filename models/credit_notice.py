@@ -12,6 +12,7 @@ from odoo.tools import SQL, format_date
 
 from ..compat import Constraint, notify_cron_progress, partner_phone_numbers
 from ..tools import late_interest
+from ..tools.notice_totals import notice_totals
 from ..tools.receivable import SETTLED_PAYMENT_STATES
 from ..tools.retry import run_retrying
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields, engine_allowed
@@ -52,26 +53,6 @@ ISSUED_FIELDS = (
     "channel_summary",
 )
 EDITABLE_STATES = ("draft", "to_validate")
-
-
-def notice_totals(lines, fee_amount, currency):
-    """The stored totals of a notice from its lines' ``(amount_residual,
-    days_overdue, amount_residual_company)``: shared by the ORM compute and
-    the engine's set-based insert so that both always agree. Amounts are in
-    the notice's currency; the worklist priority in company currency, so
-    that notices in several currencies sort together."""
-    amount_residual = currency.round(sum(amount for amount, _days, _co in lines))
-    overdue = [(amount, company) for amount, days, company in lines if days > 0]
-    amount_overdue = currency.round(sum(amount for amount, _company in overdue))
-    overdue_company = sum(company for _amount, company in overdue)
-    max_days_overdue = max((days for _amount, days, _co in lines), default=0)
-    return {
-        "amount_residual": amount_residual,
-        "amount_overdue": amount_overdue,
-        "amount_total": currency.round(amount_residual + fee_amount),
-        "max_days_overdue": max_days_overdue,
-        "priority_score": overdue_company * max(max_days_overdue, 0),
-    }
 
 
 class CreditNotice(models.Model):
@@ -346,7 +327,7 @@ class CreditNotice(models.Model):
                         for line in notice.line_ids
                     ],
                     notice.fee_amount,
-                    notice.currency_id,
+                    notice.currency_id.round,
                 )
             )
 

@@ -943,7 +943,7 @@ class CreditPaymentPlan(models.Model):
         )
 
     @api.model
-    def _credit_check_plans(self, today, limit=None):
+    def _credit_break_overdue_plans(self, today, limit=None):
         """Mark late installments and break the plans late beyond the grace
         period. Returns (plans handled, plans left)."""
         self.env.flush_all()
@@ -981,7 +981,7 @@ class CreditPaymentPlan(models.Model):
                 "credit_collection.plan_batch_size", 500
             )
         )
-        done, remaining = self._credit_check_plans(
+        done, remaining = self._credit_break_overdue_plans(
             fields.Date.context_today(self), limit=batch
         )
         _logger.info("Payment plans checked: %s, left: %s", done, remaining)
