@@ -1,4 +1,3 @@
-import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -9,8 +8,6 @@ from odoo.tools import format_date
 from ..compat import Constraint
 from ..tools.notice_totals import notice_totals
 from .credit_engine import check_engine_fields, engine_allowed
-
-_logger = logging.getLogger(__name__)
 
 # Set by the notice's actions and the engine only (see credit_engine.py).
 ENGINE_FIELDS = (

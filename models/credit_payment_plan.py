@@ -1,5 +1,3 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
@@ -7,8 +5,6 @@ from odoo.fields import Command
 from ..compat import Constraint
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields
 from .credit_payment_plan_creation import OPEN_PLAN_STATES
-
-_logger = logging.getLogger(__name__)
 
 # What the customer agreed to and where the plan stands: set when the plan is
 # made (_credit_create_plan) and by its actions, never written directly.
