@@ -1,11 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.credit_collection.tools import (
+from ..tools import (
     overdue,
     recovery_indemnity,
 )
-
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,

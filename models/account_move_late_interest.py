@@ -6,7 +6,7 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.credit_collection.tools import (
+from ..tools import (
     late_interest,
     recovery_indemnity,
 )

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
+from ..tools import late_interest, recovery_indemnity
 
 
 class CreditDunningScenario(models.Model):

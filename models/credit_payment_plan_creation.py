@@ -5,8 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 
-from odoo.addons.credit_collection.tools import payment_schedule
-
+from ..tools import payment_schedule
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,

@@ -7,9 +7,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from odoo.addons.credit_collection.tools import payment_schedule
-
 from ..compat import notify_cron_progress
+from ..tools import payment_schedule
 from ..tools.receivable import (
     SETTLED_PAYMENT_STATES,
 )
