@@ -1,5 +1,14 @@
 # Abstract models inherited by the models below are imported first.
-from . import credit_override_mixin
+from . import (
+    account_move_late_interest,
+    credit_dunning_run_decision,
+    credit_notice_delivery,
+    credit_notice_letter,
+    credit_notice_sending,
+    credit_override_mixin,
+    credit_payment_plan_creation,
+    credit_payment_plan_follow_up,
+)
 
 # isort: split
 from . import (

@@ -3,15 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
-# (field suffix, first day late, last day late); None = open-ended.
-AGED_BUCKETS = (
-    ("not_due", None, 0),
-    ("1_30", 1, 30),
-    ("31_60", 31, 60),
-    ("61_90", 61, 90),
-    ("91_120", 91, 120),
-    ("120_plus", 121, None),
-)
+from ..tools.aging import AGING_BUCKETS, bucket_fields
 
 
 class CreditAgedBalance(models.AbstractModel):
@@ -74,21 +66,18 @@ class CreditAgedBalance(models.AbstractModel):
                     tuple(filters["grade_ids"]),
                 )
             )
-        tagged = SQL()
         if filters.get("scenario_ids"):
-            # The engine's order: own > grade's > tag's > company default.
+            # The engine's own choice of scenario.
             conditions.append(
                 SQL(
-                    "COALESCE((cp.credit_scenario_id ->> %s)::int, grade.scenario_id,"
-                    " tagged.scenario_id, company.credit_default_scenario_id) IN %s",
-                    company_key,
+                    """(company.id, cp.id) IN (
+                        SELECT company_id, partner_id FROM (%s) AS resolved
+                         WHERE scenario_id IN %s)""",
+                    self.env["credit.dunning.scenario"]._credit_resolution_query(
+                        companies
+                    ),
                     tuple(filters["scenario_ids"]),
                 )
-            )
-            tagged = SQL(
-                """LEFT JOIN (%s) AS tagged
-                    ON tagged.company_id = company.id AND tagged.partner_id = cp.id""",
-                self._credit_tagged_scenario_query(companies),
             )
         if filters.get("salesperson_ids"):
             conditions.append(
@@ -102,48 +91,9 @@ class CreditAgedBalance(models.AbstractModel):
                   FROM res_company company
             CROSS JOIN res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
-             LEFT JOIN credit_risk_grade grade
-                    ON grade.id = (cp.credit_risk_grade_id ->> %s)::int
-                    %s
                  WHERE company.id IN %s AND %s)""",
-            company_key,
-            tagged,
             tuple(companies.ids),
             SQL(" AND ").join(conditions),
-        )
-
-    @api.model
-    def _credit_tagged_scenario_query(self, companies):
-        """Rows (company_id, partner_id, scenario_id): for each partner with
-        a tag, the first active scenario of that company (or shared) naming
-        one of its tags, in the scenarios' order, as
-        ``res.partner._credit_resolve_scenarios`` picks it. One pass over the
-        tags of the tagged partners, whatever the number of customers."""
-        scenario_tags = self.env["credit.dunning.scenario"]._fields[
-            "partner_category_ids"
-        ]
-        partner_tags = self.env["res.partner"]._fields["category_id"]
-        return SQL(
-            """
-            SELECT DISTINCT ON (company.id, pt.%(partner_col)s)
-                   company.id AS company_id, pt.%(partner_col)s AS partner_id,
-                   scenario.id AS scenario_id
-              FROM %(partner_rel)s pt
-              JOIN %(scenario_rel)s st ON st.%(tag_col)s = pt.%(partner_tag_col)s
-              JOIN credit_dunning_scenario scenario
-                ON scenario.id = st.%(scenario_col)s AND scenario.active
-              JOIN res_company company
-                ON company.id IN %(companies)s
-               AND (scenario.company_id IS NULL OR scenario.company_id = company.id)
-          ORDER BY company.id, pt.%(partner_col)s, scenario.sequence, scenario.id
-            """,
-            partner_rel=SQL.identifier(partner_tags.relation),
-            partner_col=SQL.identifier(partner_tags.column1),
-            partner_tag_col=SQL.identifier(partner_tags.column2),
-            scenario_rel=SQL.identifier(scenario_tags.relation),
-            scenario_col=SQL.identifier(scenario_tags.column1),
-            tag_col=SQL.identifier(scenario_tags.column2),
-            companies=tuple(companies.ids),
         )
 
     @api.model
@@ -268,7 +218,7 @@ class CreditAgedBalance(models.AbstractModel):
         collector, grade and salesperson in that company. Amounts are summed
         per partner first, so the customers are joined once each."""
         buckets = []
-        for suffix, first, last in AGED_BUCKETS:
+        for suffix, first, last, _label in AGING_BUCKETS:
             bounds = []
             if first is not None:
                 bounds.append(SQL("age >= %s", first))
@@ -283,7 +233,7 @@ class CreditAgedBalance(models.AbstractModel):
             )
         sums = [
             SQL("SUM(per_partner.%s) AS %s", SQL.identifier(name), SQL.identifier(name))
-            for name in [f"amount_{suffix}" for suffix, _f, _l in AGED_BUCKETS]
+            for name in [name for name, _label in bucket_fields()]
             + ["amount_overdue", "amount_total"]
         ]
         company_key = SQL("per_partner.company_id::text")
@@ -312,8 +262,8 @@ class CreditAgedBalance(models.AbstractModel):
             buckets=SQL(", ").join(buckets),
             amounts=self._credit_aged_amounts_query(as_of, companies, filters),
             nonzero=SQL(" OR ").join(
-                SQL("SUM(per_partner.%s) <> 0", SQL.identifier(f"amount_{suffix}"))
-                for suffix, _first, _last in AGED_BUCKETS
+                SQL("SUM(per_partner.%s) <> 0", SQL.identifier(name))
+                for name, _label in bucket_fields()
             ),
         )
 
@@ -328,7 +278,7 @@ class CreditAgedBalance(models.AbstractModel):
             self._credit_aged_partner_query(as_of, companies, filters)
         )
         currencies = {company.id: company.currency_id for company in companies}
-        amount_keys = [f"amount_{suffix}" for suffix, _first, _last in AGED_BUCKETS]
+        amount_keys = [name for name, _label in bucket_fields()]
         amount_keys += ["amount_overdue", "amount_total"]
         for row in rows:
             currency = currencies[row["company_id"]]

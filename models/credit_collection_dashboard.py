@@ -6,8 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_amount, format_date, formatLang
 
+from ..tools.aging import AGING_BUCKETS, bucket_fields
 from ..tools.receivable import open_invoice_domain
-from .credit_aged_balance import AGED_BUCKETS
 
 # Months of snapshots drawn on the trend charts (today's figures added).
 TREND_MONTHS = 12
@@ -285,10 +285,9 @@ class CreditCollectionDashboard(models.AbstractModel):
         }
         return {
             "title": self.env._("Aged Balance"),
-            "labels": [labels[suffix] for suffix, _first, _last in AGED_BUCKETS],
+            "labels": [labels[suffix] for suffix, *_bounds in AGING_BUCKETS],
             "values": [
-                currency.round(current[f"amount_{suffix}"])
-                for suffix, _first, _last in AGED_BUCKETS
+                currency.round(current[name]) for name, _label in bucket_fields()
             ],
         }
 

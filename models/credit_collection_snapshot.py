@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..compat import Constraint, notify_cron_progress
+from ..tools.aging import bucket_fields, declare_bucket_fields
 
 SNAPSHOT_HISTORY_MONTHS = 12
 # Companies per call of the scheduled action; the cron framework calls it
@@ -30,12 +31,10 @@ class CreditCollectionSnapshot(models.Model):
         string="Receivable", readonly=True, aggregator="sum"
     )
     amount_overdue = fields.Monetary(string="Overdue", readonly=True)
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
-    amount_1_30 = fields.Monetary(string="1-30", readonly=True)
-    amount_31_60 = fields.Monetary(string="31-60", readonly=True)
-    amount_61_90 = fields.Monetary(string="61-90", readonly=True)
-    amount_91_120 = fields.Monetary(string="91-120", readonly=True)
-    amount_120_plus = fields.Monetary(string="Older than 120", readonly=True)
+    # amount_not_due, amount_1_30, ... amount_120_plus: the bucket table's.
+    declare_bucket_fields(
+        locals(), lambda label: fields.Monetary(string=label, readonly=True)
+    )
     overdue_percent = fields.Float(
         string="Overdue (%)", readonly=True, aggregator="avg", digits=(16, 2)
     )
@@ -148,15 +147,7 @@ class CreditCollectionSnapshot(models.Model):
         aged = self.env["credit.aged.balance"]._credit_aged_balance(month_end, company)
         currency = company.currency_id
         values = {"company_id": company.id, "date": month_end}
-        for key in (
-            "amount_not_due",
-            "amount_1_30",
-            "amount_31_60",
-            "amount_61_90",
-            "amount_91_120",
-            "amount_120_plus",
-            "amount_overdue",
-        ):
+        for key in [name for name, _label in bucket_fields()] + ["amount_overdue"]:
             values[key] = currency.round(sum(row[key] for row in aged))
         receivable = currency.round(sum(row["amount_total"] for row in aged))
         values["amount_receivable"] = receivable

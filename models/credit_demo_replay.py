@@ -184,7 +184,7 @@ class CreditDemoReplay(models.AbstractModel):
                 company, day - timedelta(days=1)
             )
             self._credit_demo_compute_risk(company, day)
-        self.env["credit.payment.plan"].sudo()._credit_check_plans(day)
+        self.env["credit.payment.plan"].sudo()._credit_break_overdue_plans(day)
         Run = self.env["credit.dunning.run"].sudo()
         Run._credit_housekeeping(company, day)
         run = Run.create({"company_id": company.id, "date": day})

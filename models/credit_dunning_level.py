@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..compat import Constraint
 
@@ -181,6 +182,50 @@ class CreditDunningLevel(models.Model):
                 ]
             )
         return ", ".join(actions)
+
+    @api.model
+    def _credit_set_partner_levels(self, company, rows):
+        """Set the customers' dunning level in ``company`` from ``rows``, an
+        SQL query of ``(partner_id, level_id)`` (level NULL: no level). The
+        one writer of ``res.partner.credit_level_id``, set-based for the
+        run's batches and used by every other caller: the field is
+        company-dependent (a JSON object keyed by company), only this
+        company's key changes, and no level removes the key as the ORM does."""
+        Partner = self.env["res.partner"]
+        Partner.flush_model(["credit_level_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner partner
+                   SET credit_level_id = CASE
+                       WHEN data.level_id IS NULL
+                       THEN NULLIF(
+                           partner.credit_level_id - %(company_key)s, '{}'::jsonb)
+                       ELSE COALESCE(partner.credit_level_id, '{}'::jsonb)
+                            || jsonb_build_object(%(company_key)s, data.level_id)
+                       END
+                  FROM (%(rows)s) AS data(partner_id, level_id)
+                 WHERE partner.id = data.partner_id
+                   AND (data.level_id IS NOT NULL
+                        OR partner.credit_level_id ? %(company_key)s)
+                """,
+                company_key=str(company.id),
+                rows=rows,
+            )
+        )
+        Partner.invalidate_model(["credit_level_id"])
+
+    @api.model
+    def _credit_partner_level_values(self, level_by_partner):
+        """``VALUES`` rows for ``_credit_set_partner_levels`` from
+        ``{partner id: level id or None}``."""
+        return SQL(
+            "VALUES %s",
+            SQL(", ").join(
+                SQL("(%s::int, %s::int)", partner_id, level_id)
+                for partner_id, level_id in level_by_partner.items()
+            ),
+        )
 
     # ------------------------------------------------------------------
     # Letter

@@ -2,8 +2,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
-from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
+from ..tools import late_interest, recovery_indemnity
 
 
 class CreditDunningScenario(models.Model):
@@ -210,3 +211,78 @@ class CreditDunningScenario(models.Model):
             )
             return not holidays
         return True
+
+    @api.model
+    def _credit_resolution_query(self, companies, partner_ids=None):
+        """Rows ``(company_id, partner_id, scenario_id)``: the scenario of
+        each customer (commercial partner) in each company: its own, else
+        its risk grade's, else the first active scenario of the company (or
+        shared) naming one of its tags, in the scenarios' order, else the
+        company default. The one definition of the scenario choice, in SQL:
+        the engine reads it (``res.partner._credit_resolve_scenarios``) and
+        the aged balance filters on it; one query for any number of
+        customers. ``partner_ids`` limits the customers (all when None)."""
+        self._credit_flush_resolution()
+        scenario_tags = self._fields["partner_category_ids"]
+        partner_tags = self.env["res.partner"]._fields["category_id"]
+        tagged = SQL(
+            """
+            SELECT DISTINCT ON (company.id, pt.%(partner_col)s)
+                   company.id AS company_id, pt.%(partner_col)s AS partner_id,
+                   scenario.id AS scenario_id
+              FROM %(partner_rel)s pt
+              JOIN %(scenario_rel)s st ON st.%(tag_col)s = pt.%(partner_tag_col)s
+              JOIN credit_dunning_scenario scenario
+                ON scenario.id = st.%(scenario_col)s AND scenario.active
+              JOIN res_company company
+                ON company.id IN %(companies)s
+               AND (scenario.company_id IS NULL OR scenario.company_id = company.id)
+             %(partner_filter)s
+          ORDER BY company.id, pt.%(partner_col)s, scenario.sequence, scenario.id
+            """,
+            partner_rel=SQL.identifier(partner_tags.relation),
+            partner_col=SQL.identifier(partner_tags.column1),
+            partner_tag_col=SQL.identifier(partner_tags.column2),
+            scenario_rel=SQL.identifier(scenario_tags.relation),
+            scenario_col=SQL.identifier(scenario_tags.column1),
+            tag_col=SQL.identifier(scenario_tags.column2),
+            companies=tuple(companies.ids),
+            partner_filter=SQL(
+                "WHERE pt.%s = ANY(%s)",
+                SQL.identifier(partner_tags.column1),
+                list(partner_ids),
+            )
+            if partner_ids is not None
+            else SQL(),
+        )
+        return SQL(
+            """
+            SELECT company.id AS company_id, cp.id AS partner_id,
+                   COALESCE((cp.credit_scenario_id ->> company.id::text)::int,
+                            grade.scenario_id, tagged.scenario_id,
+                            company.credit_default_scenario_id) AS scenario_id
+              FROM res_company company
+        CROSS JOIN res_partner cp
+         LEFT JOIN credit_risk_grade grade
+                ON grade.id = (cp.credit_risk_grade_id ->> company.id::text)::int
+         LEFT JOIN (%(tagged)s) AS tagged
+                ON tagged.company_id = company.id AND tagged.partner_id = cp.id
+             WHERE company.id IN %(companies)s AND %(partner_filter)s
+            """,
+            tagged=tagged,
+            companies=tuple(companies.ids),
+            partner_filter=SQL("cp.id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("cp.id = cp.commercial_partner_id"),
+        )
+
+    @api.model
+    def _credit_flush_resolution(self):
+        """What ``_credit_resolution_query`` reads, written to the database."""
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "credit_scenario_id", "credit_risk_grade_id"]
+            + ["category_id"]
+        )
+        self.env["credit.risk.grade"].flush_model(["scenario_id"])
+        self.flush_model(["active", "company_id", "partner_category_ids", "sequence"])
+        self.env["res.company"].flush_model(["credit_default_scenario_id"])

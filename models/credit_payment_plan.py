@@ -1,24 +1,11 @@
-import logging
-from datetime import timedelta
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL
 
-from odoo.addons.credit_collection.tools import payment_schedule
-
-from ..compat import Constraint, notify_cron_progress
-from ..tools.receivable import (
-    CUSTOMER_INVOICE_TYPES,
-    OPEN_PAYMENT_STATES,
-    SETTLED_PAYMENT_STATES,
-)
+from ..compat import Constraint
 from .credit_engine import EMAIL_LAYOUT, check_engine_fields
+from .credit_payment_plan_creation import OPEN_PLAN_STATES
 
-_logger = logging.getLogger(__name__)
-
-OPEN_PLAN_STATES = ("draft", "active")
 # What the customer agreed to and where the plan stands: set when the plan is
 # made (_credit_create_plan) and by its actions, never written directly.
 ENGINE_FIELDS = (
@@ -51,8 +38,6 @@ ENGINE_FIELDS = (
     "source",
     "exceeds_grade_limit",
 )
-# Why a plan asked for on the portal waits for a collector.
-REVIEW_STAGES = ("agency", "legal")
 FREQUENCY_SELECTION = [
     ("weekly", "Weekly"),
     ("monthly", "Monthly"),
@@ -68,7 +53,13 @@ class CreditPaymentPlan(models.Model):
 
     _name = "credit.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # The concerns of a plan, one file each: creation, follow-up.
+    _inherit = [
+        "credit.payment.plan.creation",
+        "credit.payment.plan.follow.up",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -205,6 +196,10 @@ class CreditPaymentPlan(models.Model):
         "A payment plan number must be unique per company.",
     )
 
+    # ------------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------------
+
     @api.depends(
         "installment_ids.amount", "installment_ids.paid_amount", "installment_ids.state"
     )
@@ -227,10 +222,18 @@ class CreditPaymentPlan(models.Model):
                 plan.partner_id._credit_contact() if plan.partner_id else False
             )
 
+    # ------------------------------------------------------------------
+    # Constraint methods
+    # ------------------------------------------------------------------
+
     @api.constrains("move_ids", "partner_id", "company_id", "state")
     def _check_moves(self):
         for plan in self.filtered(lambda p: p.state in OPEN_PLAN_STATES):
             plan._credit_check_invoices(plan.move_ids - plan.charge_move_id)
+
+    # ------------------------------------------------------------------
+    # CRUD methods
+    # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -263,356 +266,9 @@ class CreditPaymentPlan(models.Model):
             )
 
     # ------------------------------------------------------------------
-    # Checks shared with the wizard and the portal
+    # Action methods
     # ------------------------------------------------------------------
-    def _credit_check_invoices(self, moves, partner=None, company=None):
-        """Raise a clear error unless ``moves`` are open customer invoices of
-        one customer, one company and one currency, in no other plan."""
-        partner = (partner or self.partner_id).commercial_partner_id
-        company = company or self.company_id
-        if not moves:
-            raise ValidationError(
-                self.env._("A payment plan needs at least one invoice.")
-            )
-        not_open = moves.filtered(
-            lambda m: m.state != "posted"
-            or m.move_type not in CUSTOMER_INVOICE_TYPES
-            or m.payment_state not in OPEN_PAYMENT_STATES
-        )
-        if not_open:
-            raise ValidationError(
-                self.env._(
-                    "Only open customer invoices can go into a payment plan: "
-                    "%(invoices)s.",
-                    invoices=", ".join(not_open.mapped("display_name")),
-                )
-            )
-        foreign = moves.filtered(lambda m: m.commercial_partner_id != partner)
-        if foreign:
-            raise ValidationError(
-                self.env._(
-                    "Invoices %(invoices)s are not invoices of %(partner)s.",
-                    invoices=", ".join(foreign.mapped("display_name")),
-                    partner=partner.display_name,
-                )
-            )
-        other_company = moves.filtered(lambda m: m.company_id != company)
-        if other_company:
-            raise ValidationError(
-                self.env._(
-                    "Invoices %(invoices)s belong to another company than "
-                    "%(company)s.",
-                    invoices=", ".join(other_company.mapped("display_name")),
-                    company=company.name,
-                )
-            )
-        if len(moves.currency_id) > 1:
-            raise ValidationError(
-                self.env._(
-                    "All the invoices of a payment plan must be in the same currency."
-                )
-            )
-        others = (
-            self.sudo()
-            .search(
-                [
-                    ("move_ids", "in", moves.ids),
-                    ("state", "in", OPEN_PLAN_STATES),
-                    ("id", "not in", self.ids),
-                ]
-            )
-            .with_env(self.env)
-        )
-        if others:
-            planned = moves & others.sudo().move_ids
-            raise ValidationError(
-                self.env._(
-                    "Invoices %(invoices)s are already in payment plan %(plan)s.",
-                    invoices=", ".join(planned.mapped("display_name")),
-                    plan=", ".join(others.sudo().mapped("name")),
-                )
-            )
 
-    @api.model
-    def _credit_max_installments(self, partner, company):
-        """Largest number of installments the customer's risk grade allows in
-        ``company`` (without grade, the company's limit): always finite, 0
-        means that every plan needs a Credit Manager."""
-        grade = (
-            partner.commercial_partner_id.with_company(company)
-            .sudo()
-            .credit_risk_grade_id
-        )
-        if grade:
-            return grade.max_plan_installments
-        return company.sudo().credit_plan_ungraded_max_installments
-
-    @api.model
-    def _credit_portal_max_installments(self, partner, company):
-        """What a customer may ask for by themselves: the grade's limit and
-        at most the company's portal limit."""
-        return min(
-            self._credit_max_installments(partner, company),
-            company.sudo().credit_plan_portal_max_installments,
-        )
-
-    @api.model
-    def _credit_review_reasons(self, partner, invoices, company):
-        """Why a plan requested on the portal must wait for a collector: the
-        customer is at the agency or legal stage, on credit hold, or some of
-        the invoices are disputed."""
-        customer = partner.commercial_partner_id.with_company(company).sudo()
-        reasons = []
-        if customer.credit_escalation_stage in REVIEW_STAGES:
-            reasons.append(self.env._("the account is with collection or legal"))
-        if customer.credit_hold:
-            reasons.append(self.env._("the customer is on credit hold"))
-        disputed = (
-            self.env["credit.dispute"]
-            .sudo()
-            .search([("move_id", "in", invoices.ids), ("state", "=", "open")])
-        )
-        if disputed:
-            reasons.append(
-                self.env._(
-                    "invoices %(invoices)s are disputed",
-                    invoices=", ".join(disputed.move_id.mapped("name")),
-                )
-            )
-        return reasons
-
-    @api.model
-    def _credit_check_grade_limit(self, partner, company, count):
-        """Over the grade's limit, only a Credit Manager may go on. Returns
-        True when the limit is exceeded (and allowed)."""
-        maximum = self._credit_max_installments(partner, company)
-        if count <= maximum:
-            return False
-        if not self.env.user.has_group("credit_collection.group_credit_manager"):
-            raise AccessError(
-                self.env._(
-                    "The risk grade of %(partner)s allows at most %(maximum)s "
-                    "installments; %(count)s need the approval of a Credit Manager.",
-                    partner=partner.commercial_partner_id.display_name,
-                    maximum=maximum,
-                    count=count,
-                )
-            )
-        return True
-
-    @api.model
-    def _credit_schedule_error(self, error):
-        """A translated message for a calculator error."""
-        messages = {
-            "count": self.env._("The number of installments must be at least 1."),
-            "count_or_amount": self.env._(
-                "Give either a number of installments or an installment amount."
-            ),
-            "amount": self.env._("The installment amount must be positive."),
-            "frequency": self.env._("Unknown frequency."),
-            "interval": self.env._("The days between installments must be at least 1."),
-            "principal": self.env._("There is nothing left to pay on these invoices."),
-            "first_date": self.env._("Give the first due date."),
-            "first_date_past": self.env._(
-                "The first due date cannot be before the date of the plan."
-            ),
-            "down_payment_negative": self.env._("The down payment cannot be negative."),
-            "down_payment_too_high": self.env._(
-                "The down payment must be lower than what the invoices owe."
-            ),
-            "rate": self.env._("The interest rate cannot be negative."),
-            "fee": self.env._("The fee cannot be negative."),
-            "too_many": self.env._(
-                "A payment plan cannot have more than %(maximum)s installments.",
-                maximum=payment_schedule.MAX_INSTALLMENTS,
-            ),
-            "too_small": self.env._(
-                "The amount is too small for that many installments."
-            ),
-        }
-        return messages.get(error.code, str(error))
-
-    @api.model
-    def _credit_compute_schedule(self, moves, params, today=None):
-        """The schedule of a plan over ``moves`` with ``params`` (first_date,
-        frequency, interval_days, installment_count or installment_amount,
-        down_payment, interest_rate, fee_amount, date).
-
-        :raise UserError: bad input, in words
-        """
-        today = today or fields.Date.context_today(self)
-        start = params.get("date") or today
-        first_date = params.get("first_date")
-        if first_date and first_date < today:
-            raise UserError(self.env._("The first due date cannot be in the past."))
-        currency = moves.currency_id[:1] or self.env.company.currency_id
-        principal = sum(moves.mapped("amount_residual"))
-        count = params.get("installment_count")
-        amount = params.get("installment_amount")
-        try:
-            return payment_schedule.compute_schedule(
-                principal=currency.round(principal),
-                first_date=first_date,
-                frequency=params.get("frequency") or "monthly",
-                count=count if not amount else None,
-                installment_amount=amount or None,
-                down_payment=params.get("down_payment") or 0,
-                interval_days=params.get("interval_days"),
-                annual_rate=params.get("interest_rate") or 0,
-                fee=params.get("fee_amount") or 0,
-                start_date=min(start, first_date) if first_date else start,
-                rounding=str(currency.rounding),
-            )
-        except payment_schedule.ScheduleError as error:
-            raise UserError(self._credit_schedule_error(error)) from error
-
-    @api.model
-    def _credit_create_plan(self, partner, moves, params, source="backend"):
-        """Check and create a draft plan with its schedule."""
-        self.check_access("create")
-        company = moves.company_id[:1] or self.env.company
-        partner = partner.commercial_partner_id
-        self._credit_check_invoices(moves, partner=partner, company=company)
-        schedule = self._credit_compute_schedule(moves, params)
-        exceeds = self._credit_check_grade_limit(partner, company, schedule.count)
-        currency = moves.currency_id[:1]
-        collector = self.env.user
-        if source == "portal":
-            collector = partner.with_company(company)._credit_collector()
-            if collector.share:
-                collector = company.credit_fallback_user_id
-        # The one way to make a plan: its schedule is the calculator's.
-        plan = (
-            self.sudo()
-            .create(
-                {
-                    "company_id": company.id,
-                    "partner_id": partner.id,
-                    "currency_id": currency.id,
-                    "move_ids": [Command.set(moves.ids)],
-                    "date": params.get("date") or fields.Date.context_today(self),
-                    "first_date": params["first_date"],
-                    "frequency": params.get("frequency") or "monthly",
-                    "interval_days": params.get("interval_days") or 0,
-                    "installment_count": schedule.count,
-                    "amount_invoices": float(schedule.principal),
-                    "down_payment": float(schedule.down_payment),
-                    "interest_rate": params.get("interest_rate") or 0.0,
-                    "interest_amount": float(schedule.interest),
-                    "fee_amount": float(schedule.fee),
-                    "source": source,
-                    "exceeds_grade_limit": exceeds,
-                    "user_id": collector.id,
-                    "installment_ids": [
-                        Command.create(
-                            {
-                                "sequence": item.sequence,
-                                "date_due": item.date_due,
-                                "amount": float(item.amount),
-                                "is_down_payment": item.is_down_payment,
-                            }
-                        )
-                        for item in schedule.installments
-                    ],
-                }
-            )
-            .with_env(self.env)
-        )
-        if exceeds:
-            plan.message_post(
-                body=self.env._(
-                    "%(count)s installments, over the %(maximum)s the risk grade "
-                    "allows: approved by %(user)s.",
-                    count=schedule.count,
-                    maximum=self._credit_max_installments(partner, company),
-                    user=self.env.user.name,
-                )
-            )
-        return plan
-
-    @api.model
-    def _credit_create_from_request(
-        self, partner, invoices, installments, first_date, auto_approve=False
-    ):
-        """Public API for the customer portal: a monthly plan of
-        ``installments`` over ``invoices`` from ``first_date``. Within the
-        grade's and the portal's limits and with ``auto_approve`` it is
-        activated at once, unless the customer is at the agency or legal
-        stage, on credit hold or disputes some of the invoices: then, as
-        without ``auto_approve``, it stays a draft request until a collector
-        approves it.
-
-        :raise UserError, ValidationError, AccessError: bad request or over
-            the grade's or the portal's limit
-        """
-        company = invoices.company_id[:1] or self.env.company
-        self._credit_check_grade_limit(partner, company, installments)
-        maximum = self._credit_portal_max_installments(partner, company)
-        if installments > maximum:
-            raise UserError(
-                self.env._(
-                    "You can ask for at most %(maximum)s installments; for "
-                    "more, please contact us.",
-                    maximum=maximum,
-                )
-            )
-        plan = self._credit_create_plan(
-            partner,
-            invoices,
-            {
-                "first_date": fields.Date.to_date(first_date),
-                "frequency": "monthly",
-                "installment_count": installments,
-            },
-            source="portal",
-        )
-        plan.message_post(
-            body=self.env._("Payment plan requested by the customer on the portal.")
-        )
-        reasons = self._credit_review_reasons(partner, invoices, company)
-        if reasons:
-            plan.message_post(
-                body=self.env._(
-                    "To be approved by a collector: %(reasons)s.",
-                    reasons="; ".join(reasons),
-                )
-            )
-        elif auto_approve:
-            plan.action_activate()
-            return plan
-        plan._credit_schedule_approval(reasons)
-        return plan
-
-    def _credit_schedule_approval(self, reasons):
-        """A request left in draft waits for a person: a to-do for the plan's
-        collector, else the company's collections user (none set: the
-        request stays in the plans' list only)."""
-        self.ensure_one()
-        plan = self.sudo()  # the collector is internal data
-        user = plan.user_id if plan.user_id._credit_is_person() else None
-        user = user or plan.company_id.credit_fallback_user_id
-        if not user._credit_is_person():
-            return
-        summary = self.env._(
-            "Payment plan request of %(partner)s to approve",
-            partner=plan.partner_id.display_name,
-        )
-        if reasons:
-            summary = self.env._(
-                "%(summary)s: %(reasons)s",
-                summary=summary,
-                reasons="; ".join(reasons),
-            )
-        plan.activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=fields.Date.context_today(self),
-            summary=summary,
-            user_id=user.id,
-        )
-
-    # ------------------------------------------------------------------
-    # Actions
-    # ------------------------------------------------------------------
     def action_activate(self):
         """Approve the plan: issue the charges invoice, pause dunning of its
         invoices and send the customer the schedule."""
@@ -734,6 +390,7 @@ class CreditPaymentPlan(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
     def _credit_check_schedule(self):
         """The schedule is the one the plan was made with: as many
         installments as its count, adding up to what the invoices owe plus
@@ -843,147 +500,3 @@ class CreditPaymentPlan(models.Model):
                     email=contact.email,
                 )
             )
-
-    def _credit_allocate(self, today=None):
-        """What the invoices owe less than at activation is what the customer
-        paid under the plan: spread it over the installments, oldest first,
-        and close the plans fully paid."""
-        today = today or fields.Date.context_today(self)
-        plans = self.filtered(lambda p: p.state in ("active", "broken"))
-        plans.move_ids.invalidate_recordset(["amount_residual", "payment_state"])
-        done = self.browse()
-        for plan in plans:
-            currency = plan.currency_id
-            residual = sum(plan.move_ids.mapped("amount_residual"))
-            paid = currency.round(plan.residual_at_start - residual)
-            installments = plan.installment_ids.sorted(lambda i: (i.sequence, i.id))
-            parts = payment_schedule.allocate(
-                installments.mapped("amount"), paid, str(currency.rounding)
-            )
-            for installment, part in zip(installments, parts, strict=True):
-                part = float(part)
-                if currency.compare_amounts(part, installment.amount) >= 0:
-                    state = "paid"
-                elif installment.date_due < today:
-                    state = "late"
-                else:
-                    state = "open"
-                if (
-                    currency.compare_amounts(part, installment.paid_amount)
-                    or state != installment.state
-                ):
-                    installment.sudo().write({"paid_amount": part, "state": state})
-            all_paid = all(
-                move.payment_state in SETTLED_PAYMENT_STATES for move in plan.move_ids
-            )
-            if plan.state == "active" and (
-                all_paid or all(i.state == "paid" for i in installments)
-            ):
-                done |= plan
-        for plan in done:
-            plan.sudo().state = "done"
-            plan.activity_unlink(["mail.mail_activity_data_todo"])
-            plan.message_post(body=self.env._("All installments are paid."))
-        return done
-
-    def _credit_break(self, today):
-        """The customer did not keep the plan: reminders resume, the
-        collector is told."""
-        for plan in self:
-            late = plan.installment_ids.filtered(lambda i: i.state == "late")[:1]
-            plan.sudo().write({"state": "broken", "date_broken": today})
-            summary = self.env._(
-                "Broken payment plan %(plan)s: %(partner)s did not pay the "
-                "installment of %(amount)s due on %(date)s",
-                plan=plan.name,
-                partner=plan.partner_id.display_name,
-                amount=plan.currency_id.format(late.amount - late.paid_amount),
-                date=late.date_due,
-            )
-            plan.message_post(body=summary)
-            plan.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=today,
-                summary=summary,
-                user_id=plan.partner_id.with_company(plan.company_id)
-                ._credit_collector(plan.user_id)
-                .id,
-            )
-            for move in plan.move_ids - plan.charge_move_id:
-                move.message_post(
-                    body=self.env._(
-                        "Payment plan %(plan)s broken: reminders resume.",
-                        plan=plan.name,
-                    )
-                )
-
-    @api.model
-    def _credit_plans_to_check_query(self, today, after_id=0, limit=None):
-        """Active plans with an installment to mark late (due before today
-        and open) or late beyond its company's grace period."""
-        return SQL(
-            """
-            SELECT DISTINCT plan.id
-              FROM credit_payment_plan plan
-              JOIN res_company company ON company.id = plan.company_id
-              JOIN credit_payment_plan_installment inst ON inst.plan_id = plan.id
-             WHERE plan.state = 'active'
-               AND plan.id > %(after)s
-               AND ((inst.state = 'open' AND inst.date_due < %(today)s)
-                    OR (inst.state = 'late'
-                        AND inst.date_due
-                            + COALESCE(company.credit_plan_grace_days, 0)
-                            < %(today)s))
-             ORDER BY plan.id
-             %(limit)s
-            """,
-            today=today,
-            after=after_id,
-            limit=SQL("LIMIT %s", limit) if limit else SQL(),
-        )
-
-    @api.model
-    def _credit_check_plans(self, today, limit=None):
-        """Mark late installments and break the plans late beyond the grace
-        period. Returns (plans handled, plans left)."""
-        self.env.flush_all()
-        ids = [
-            row[0]
-            for row in self.env.execute_query(
-                self._credit_plans_to_check_query(today, limit=limit)
-            )
-        ]
-        plans = self.browse(ids)
-        plans._credit_allocate(today)
-        to_break = plans.filtered(
-            lambda p: p.state == "active"
-            and any(
-                i.state == "late"
-                and i.date_due + timedelta(days=p.company_id.credit_plan_grace_days)
-                < today
-                for i in p.installment_ids
-            )
-        )
-        to_break._credit_break(today)
-        self.env.flush_all()
-        remaining = len(
-            self.env.execute_query(self._credit_plans_to_check_query(today))
-        )
-        return len(plans), remaining
-
-    @api.model
-    def _cron_check_payment_plans(self):
-        """Daily: one bounded batch per call; the cron framework commits and
-        calls again while work remains."""
-        self = self.sudo()
-        batch = int(
-            self.env["ir.config_parameter"].get_param(
-                "credit_collection.plan_batch_size", 500
-            )
-        )
-        done, remaining = self._credit_check_plans(
-            fields.Date.context_today(self), limit=batch
-        )
-        _logger.info("Payment plans checked: %s, left: %s", done, remaining)
-        notify_cron_progress(self.env, done, remaining)
-        return remaining

@@ -146,7 +146,7 @@ class CreditPromise(models.Model):
         self.filtered(lambda p: p.state == "open").sudo().state = "cancelled"
         return True
 
-    def _credit_check_kept(self):
+    def _credit_settle_kept_promises(self):
         """Open promises whose amount has been paid are kept."""
         # Called while a reconciliation completes: read fresh residuals.
         self.invalidate_recordset(["amount_paid"])
@@ -172,7 +172,7 @@ class CreditPromise(models.Model):
                 ("promise_date", "<", date),
             ]
         )
-        overdue._credit_check_kept()
+        overdue._credit_settle_kept_promises()
         broken = overdue.filtered(lambda p: p.state == "open")
         for promise in broken:
             promise.sudo().state = "broken"

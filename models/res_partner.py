@@ -1066,33 +1066,19 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         return action
 
-    def _credit_grade_scenario(self):
-        """The dunning scenario of the customer's risk grade (in the current
-        company), if any."""
-        self.ensure_one()
-        return self.credit_risk_grade_id.scenario_id
-
     def _credit_resolve_scenarios(self, company):
         """Scenario of each customer in ``company``: its own, else its risk
         grade's, else one matching its tags, else the company default.
-        Returns a dict partner id -> scenario (possibly empty)."""
-        partners = self.with_company(company)
-        tagged_scenarios = self.env["credit.dunning.scenario"].search(
-            [
-                ("partner_category_ids", "!=", False),
-                ("company_id", "in", [company.id, False]),
-            ]
+        Returns a dict partner id -> scenario (possibly empty). The rule is
+        ``credit.dunning.scenario._credit_resolution_query`` (one query)."""
+        Scenario = self.env["credit.dunning.scenario"]
+        rows = self.env.execute_query(
+            Scenario.sudo()._credit_resolution_query(company, self.ids)
         )
-        default = company.credit_default_scenario_id
-        result = {}
-        for partner in partners:
-            scenario = partner.credit_scenario_id or partner._credit_grade_scenario()
-            if not scenario and partner.category_id:
-                scenario = tagged_scenarios.filtered(
-                    lambda s, tags=partner.category_id: s.partner_category_ids & tags
-                )[:1]
-            result[partner.id] = scenario or default
-        return result
+        found = {partner_id: scenario_id for _co, partner_id, scenario_id in rows}
+        return {
+            partner.id: Scenario.browse(found.get(partner.id) or ()) for partner in self
+        }
 
     def _credit_contact(self):
         """Who a notice is addressed to (greeting, language): the first of
@@ -1191,7 +1177,14 @@ class ResPartner(models.Model):
             due_partners |= partner.commercial_partner_id
         # Bookkeeping of the engine, done for whoever registered the payment
         # (who may not read dunning levels).
-        (self - due_partners).sudo().filtered("credit_level_id").credit_level_id = False
+        if self - due_partners:
+            Level = self.env["credit.dunning.level"].sudo()
+            Level._credit_set_partner_levels(
+                company,
+                Level._credit_partner_level_values(
+                    dict.fromkeys((self - due_partners).ids)
+                ),
+            )
 
     def _credit_get_debtor_type(self):
         """'business' or 'consumer', read on the commercial partner."""

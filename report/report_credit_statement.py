@@ -4,18 +4,13 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools.aging import bucket_of, statement_buckets
 from ..tools.receivable import SETTLED_PAYMENT_STATES
 
 # Payments listed on the statement: those of the last PAYMENT_DAYS days.
 PAYMENT_DAYS = 90
-AGING_BUCKETS = (
-    # key, first day overdue, last day overdue (None: no limit)
-    ("not_due", None, 0),
-    ("1_30", 1, 30),
-    ("31_60", 31, 60),
-    ("61_90", 61, 90),
-    ("over_90", 91, None),
-)
+# The statement's aging columns, from the one bucket table.
+STATEMENT_BUCKETS = statement_buckets()
 
 
 class ReportCreditStatement(models.AbstractModel):
@@ -144,12 +139,14 @@ class ReportCreditStatement(models.AbstractModel):
             key = partner.commercial_partner_id.id
             lang = partner.lang or self.env.lang or "en_US"
             items = []
-            aging = dict.fromkeys((bucket[0] for bucket in AGING_BUCKETS), 0.0)
+            aging = dict.fromkeys((bucket[0] for bucket in STATEMENT_BUCKETS), 0.0)
             overdue_outside_plans = 0.0
             for line in open_by_partner[key]:
                 due = line.date_maturity or line.date
                 days_overdue = (date - due).days
-                aging[self._aging_bucket(days_overdue)] += line.amount_residual
+                aging[bucket_of(days_overdue, STATEMENT_BUCKETS)] += (
+                    line.amount_residual
+                )
                 plan = plan_by_move.get(line.move_id.id)
                 if days_overdue > 0 and not plan:
                     overdue_outside_plans += line.amount_residual
@@ -204,12 +201,3 @@ class ReportCreditStatement(models.AbstractModel):
                 "lang": lang,
             }
         return statements
-
-    @api.model
-    def _aging_bucket(self, days_overdue):
-        for key, start, end in AGING_BUCKETS:
-            if (start is None or days_overdue >= start) and (
-                end is None or days_overdue <= end
-            ):
-                return key
-        return AGING_BUCKETS[-1][0]

@@ -10,6 +10,7 @@ from . import (
     test_letters,
     test_notice_emails,
     test_notice_prerequisites,
+    test_notice_totals,
     test_pauses,
     test_payment_plan,
     test_payment_schedule,

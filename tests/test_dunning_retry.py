@@ -165,7 +165,7 @@ class TestDunningRetry(CreditCollectionCommon):
             mute_logger(
                 "odoo.sql_db",
                 RETRY_LOGGER,
-                "odoo.addons.credit_collection.models.credit_notice",
+                "odoo.addons.credit_collection.models.credit_notice_delivery",
             ),
         ):
             # nothing done, the notice left for the next call

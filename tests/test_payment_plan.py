@@ -50,7 +50,7 @@ class TestPaymentPlan(CreditCollectionCommon):
 
     def check_plans(self, day):
         with freeze_time(day):
-            return self.Plan._credit_check_plans(date.fromisoformat(day))
+            return self.Plan._credit_break_overdue_plans(date.fromisoformat(day))
 
     def states(self, plan):
         return [(i.paid_amount, i.state) for i in plan.installment_ids]

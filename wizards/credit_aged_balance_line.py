@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.aging import declare_bucket_fields
+
 
 class CreditAgedBalanceLine(models.TransientModel):
     """One customer of an aged balance, as the wizard computed it: the rows
@@ -18,12 +20,10 @@ class CreditAgedBalanceLine(models.TransientModel):
     collector_id = fields.Many2one("res.users", readonly=True)
     salesperson_id = fields.Many2one("res.users", readonly=True)
     grade_id = fields.Many2one("credit.risk.grade", string="Risk Grade", readonly=True)
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
-    amount_1_30 = fields.Monetary(string="1-30", readonly=True)
-    amount_31_60 = fields.Monetary(string="31-60", readonly=True)
-    amount_61_90 = fields.Monetary(string="61-90", readonly=True)
-    amount_91_120 = fields.Monetary(string="91-120", readonly=True)
-    amount_120_plus = fields.Monetary(string="Older than 120", readonly=True)
+    # amount_not_due, amount_1_30, ... amount_120_plus: the bucket table's.
+    declare_bucket_fields(
+        locals(), lambda label: fields.Monetary(string=label, readonly=True)
+    )
     amount_overdue = fields.Monetary(string="Overdue", readonly=True)
     amount_total = fields.Monetary(string="Total", readonly=True)
 

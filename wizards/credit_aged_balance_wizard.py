@@ -7,7 +7,7 @@ from xlsxwriter.utility import xl_range
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.credit_aged_balance import AGED_BUCKETS
+from ..tools.aging import bucket_fields
 
 
 def xlsx_money_format(currency):
@@ -83,7 +83,7 @@ class CreditAgedBalanceWizard(models.TransientModel):
         service._credit_flush()
         self.line_ids.unlink()
         self.env["credit.aged.balance.line"].flush_model()
-        amounts = [f"amount_{suffix}" for suffix, _first, _last in AGED_BUCKETS]
+        amounts = [name for name, _label in bucket_fields()]
         amounts += ["amount_overdue", "amount_total"]
         columns = ["company_id", "partner_id", "collector_id", "salesperson_id"]
         columns += ["grade_id"] + amounts
@@ -150,7 +150,7 @@ class CreditAgedBalanceWizard(models.TransientModel):
         fields_info = self.env["credit.aged.balance.line"]._fields
         names = ["company_id", "partner_id", "collector_id", "salesperson_id"]
         names += ["grade_id"]
-        names += [f"amount_{suffix}" for suffix, _first, _last in AGED_BUCKETS]
+        names += [name for name, _label in bucket_fields()]
         names += ["amount_overdue", "amount_total"]
         return [
             (name, fields_info[name]._description_string(self.env)) for name in names
