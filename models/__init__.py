@@ -5,6 +5,7 @@ from . import credit_override_mixin
 from . import (
     account_move,
     account_move_line,
+    credit_case_file_builder,
     credit_demo_ledger,
     credit_demo_replay,
     credit_dispute,
