@@ -198,6 +198,13 @@ class TestCreditRiskScore(CreditRiskCommon):
         self.assertEqual(len(scores), 2)
         self.assertEqual(Score._cron_compute_scores(), (0, 0))
 
+    def test_scheduled_action_calls_the_engine(self):
+        """The nightly recompute is the risk engine's own scheduled action."""
+        cron = self.env.ref("credit_collection.ir_cron_credit_compute_risk")
+        self.assertEqual(cron.model_id.model, "credit.risk.score")
+        self.assertEqual(cron.code.strip(), "model._cron_compute_scores()")
+        self.assertTrue(hasattr(self.env[cron.model_id.model], "_cron_compute_scores"))
+
     def test_scoring_calculator(self):
         params = ScoringParams()
         score, factors = compute_score(PartnerStats(age_months=36), params)
