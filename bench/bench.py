@@ -141,12 +141,14 @@ def bench_risk(env, cr):
     partners = env["res.partner"].search([("name", "like", "Bench Customer %")])
     for company in companies:
         with measure(f"exposure ({company.name})", customers=len(partners)):
-            partners.with_company(company)._credit_exposure_data(company)
+            env["credit.exposure"]._credit_exposure_data(
+                partners.with_company(company), company
+            )
 
     def run_risk_cron():
         batches, remaining = 0, 1
         while remaining:
-            _done, remaining = env["res.partner"]._cron_credit_compute_risk()
+            _done, remaining = env["credit.risk.score"]._cron_compute_scores()
             cr.commit()
             batches += 1
         return batches

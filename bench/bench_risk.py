@@ -141,11 +141,16 @@ def measure(label, function, records):
 
 for size in (500, 1000, 5000):
     subset = partners[:size]
-    measure("exposure", lambda p: p._credit_exposure_data(company), subset)
+    measure(
+        "exposure",
+        lambda p: env["credit.exposure"]._credit_exposure_data(p, company),
+        subset,
+    )
+compute_scores = env["credit.risk.score"]._credit_compute_scores
 for size in (500, 1000, 5000):
     subset = partners[:size]
-    measure("risk recompute (first)", lambda p: p._credit_compute_risk(), subset)
-measure("risk recompute (again)", lambda p: p._credit_compute_risk(), partners)
+    measure("risk recompute (first)", compute_scores, subset)
+measure("risk recompute (again)", compute_scores, partners)
 grades = env["res.partner"]._read_group(
     [("id", "in", partners.ids)], ["credit_risk_grade_id"], ["__count"]
 )

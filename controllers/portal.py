@@ -1,5 +1,3 @@
-import base64
-import re
 from datetime import timedelta
 
 from werkzeug.urls import url_encode
@@ -14,15 +12,11 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from ..tools.receivable import open_invoice_domain
 
 PORTAL_NOTICE_STATES = ("sent", "paid")
-MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
 # What the pages may say after an answer: a code from this set in the URL,
 # never text (an error's words are kept in the session by the server).
 SUCCESS_CODES = ("promise", "dispute", "plan_active", "plan_draft")
 ERROR_CODE = "refused"
 ERROR_SESSION_KEY = "credit_portal_error"
-# An amount as a customer types it: digits, an optional sign and decimal
-# separator, no exponent, no thousands separator.
-AMOUNT_RE = re.compile(r"^-?\d{1,15}(?:[.,](\d+))?$")
 
 
 class CreditCollectionPortal(CustomerPortal):
@@ -224,53 +218,6 @@ class CreditCollectionPortal(CustomerPortal):
             )
         return invoices
 
-    def _credit_parse_amount(self, value, currency, owed):
-        """The amount a customer typed: a plain number, positive, with no
-        more decimals than the currency has, at most ``owed``."""
-        env = request.env
-        text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
-        match = AMOUNT_RE.match(text)
-        if not match or len(match.group(1) or "") > currency.decimal_places:
-            raise UserError(
-                env._(
-                    "Give the amount as a number with at most %(decimals)s "
-                    "decimals, for example 150.50.",
-                    decimals=currency.decimal_places,
-                )
-            )
-        amount = float(text.replace(",", "."))
-        if currency.compare_amounts(amount, 0.0) <= 0:
-            raise UserError(env._("The amount must be positive."))
-        if currency.compare_amounts(amount, owed) > 0:
-            raise UserError(
-                env._(
-                    "The amount cannot exceed what these invoices owe (%(owed)s).",
-                    owed=currency.format(owed),
-                )
-            )
-        return currency.round(amount)
-
-    def _credit_parse_date(self, value, today, company):
-        env = request.env
-        try:
-            day = fields.Date.to_date(value)
-        except ValueError:
-            day = None
-        if not day:
-            raise UserError(env._("Give a valid date."))
-        if day < today:
-            raise UserError(env._("The date cannot be in the past."))
-        horizon = company.credit_portal_max_days
-        if day > today + timedelta(days=horizon):
-            raise UserError(
-                env._(
-                    "The date cannot be more than %(days)s days from today; for "
-                    "a longer delay, please contact us.",
-                    days=horizon,
-                )
-            )
-        return day
-
     def _credit_log(self, partner, notice, company, body):
         """What the customer did, in the chatter of the customer and of the
         reminder, where the collector sees it."""
@@ -426,30 +373,13 @@ class CreditCollectionPortal(CustomerPortal):
             env = request.env
             invoices = self._credit_selected_invoices(partner, company, invoice_ids)
             company = invoices.company_id
-            currency = company.currency_id
-            today = fields.Date.context_today(invoices)
-            promise_date = self._credit_parse_date(
-                post.get("promise_date"), today, company
-            )
-            owed = currency.round(sum(invoices.mapped("amount_residual_signed")))
-            amount = self._credit_parse_amount(post.get("amount"), currency, owed)
-            commercial = partner.with_company(company)
-            record = (
-                env["credit.promise"]
-                .sudo()
-                .with_company(company)
-                .create(
-                    {
-                        "company_id": company.id,
-                        "partner_id": partner.id,
-                        "move_ids": [(6, 0, invoices.ids)],
-                        "amount": amount,
-                        "promise_date": promise_date,
-                        "source": "portal",
-                        "user_id": commercial._credit_collector().id,
-                        "note": (post.get("note") or "").strip()[:2000] or False,
-                    }
-                )
+            # The checks (date, amount within what is owed) are the model's.
+            record = env["credit.promise"]._credit_create_from_portal(
+                partner,
+                invoices,
+                post.get("amount"),
+                post.get("promise_date"),
+                post.get("note"),
             )
             self._credit_log(
                 partner,
@@ -475,50 +405,20 @@ class CreditCollectionPortal(CustomerPortal):
                 partner, company, [post.get("invoice_id")]
             )
             reasons = dict(env["credit.dispute"]._fields["reason"].selection)
-            reason = post.get("reason")
-            if reason not in reasons:
-                raise UserError(env._("Choose the reason of the dispute."))
-            message = (post.get("message") or "").strip()
-            if not message:
-                raise UserError(env._("Tell us what is wrong with this invoice."))
             upload = request.httprequest.files.get("attachment")
-            content = upload.read() if upload and upload.filename else b""
-            if len(content) > MAX_ATTACHMENT_SIZE:
-                raise UserError(env._("The attached file cannot exceed 10 MB."))
+            attachment = None
+            if upload and upload.filename:
+                attachment = (upload.filename, upload.read())
+            # The checks (reason, message, file size) are the model's.
+            env["credit.dispute"]._credit_create_from_portal(
+                partner,
+                invoice,
+                post.get("reason"),
+                post.get("message"),
+                attachment,
+                self._credit_author(partner),
+            )
             company = invoice.company_id
-            record = (
-                env["credit.dispute"]
-                .sudo()
-                .with_company(company)
-                .create(
-                    {
-                        "move_id": invoice.id,
-                        "reason": reason,
-                        "description": message[:5000],
-                        "source": "portal",
-                        "user_id": partner.with_company(company)._credit_collector().id,
-                    }
-                )
-            )
-            attachments = env["ir.attachment"]
-            if content:
-                attachments = (
-                    env["ir.attachment"]
-                    .sudo()
-                    .create(
-                        {
-                            "name": upload.filename[:255],
-                            "datas": base64.b64encode(content),
-                            "res_model": "credit.dispute",
-                            "res_id": record.id,
-                        }
-                    )
-                )
-            record.message_post(
-                body=env._("Customer message: %(message)s", message=message),
-                attachment_ids=attachments.ids,
-                author_id=self._credit_author(partner).id,
-            )
             self._credit_log(
                 partner,
                 notice,
@@ -528,7 +428,7 @@ class CreditCollectionPortal(CustomerPortal):
                     "%(reason)s.",
                     invoice=invoice.name,
                     author=self._credit_author(partner).display_name,
-                    reason=reasons[reason],
+                    reason=reasons[post.get("reason")],
                 ),
             )
             return "dispute"
@@ -546,7 +446,9 @@ class CreditCollectionPortal(CustomerPortal):
             invoices = self._credit_selected_invoices(partner, company, invoice_ids)
             company = invoices.company_id
             today = fields.Date.context_today(invoices)
-            first_date = self._credit_parse_date(post.get("first_date"), today, company)
+            first_date = company._credit_parse_portal_date(
+                post.get("first_date"), today
+            )
             try:
                 count = int(post.get("installments") or 0)
             except ValueError:

@@ -14,12 +14,14 @@ from . import (
 from . import (
     account_move,
     account_move_line,
+    credit_case_file_builder,
     credit_demo_ledger,
     credit_demo_replay,
     credit_dispute,
     credit_dunning_level,
     credit_dunning_run,
     credit_dunning_scenario,
+    credit_exposure,
     credit_interest_charge,
     credit_interest_rate,
     credit_notice,
@@ -29,7 +31,6 @@ from . import (
     credit_promise,
     credit_risk_grade,
     credit_risk_score,
-    credit_risk_score_line,
     ir_actions_report,
     ir_attachment,
     ir_sequence,
@@ -39,6 +40,7 @@ from . import (
     res_config_settings,
     res_groups,
     res_partner,
+    res_partner_collection,
     res_users,
     sale_order,
 )
@@ -49,6 +51,7 @@ from . import (
     credit_collection_kpi,
     credit_collection_snapshot,
     credit_collector_snapshot,
+    credit_risk_factor,
 )
 
 # isort: split

@@ -298,8 +298,9 @@ class CreditDemoReplay(models.AbstractModel):
     @api.model
     def _credit_demo_compute_risk(self, company, day):
         Partner = self.env["res.partner"].sudo().with_company(company)
-        to_score = Partner._credit_partners_to_score(day).get(company.id, [])
-        Partner.browse(to_score)._credit_compute_risk()
+        Score = self.env["credit.risk.score"]
+        to_score = Score._credit_partners_to_score(day).get(company.id, [])
+        Score._credit_compute_scores(Partner.browse(to_score))
 
     @api.model
     def _credit_demo_snapshots_before(self, company, first_day):

@@ -1,11 +1,16 @@
+import base64
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.receivable import CUSTOMER_INVOICE_TYPES
 from .credit_engine import check_engine_fields
 
 # Resolved or cancelled through the dispute's buttons or by the payment.
 ENGINE_FIELDS = ("state", "date_closed")
+
+# The largest file a customer may attach to a dispute on the portal.
+MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
 
 
 class CreditDispute(models.Model):
@@ -131,6 +136,62 @@ class CreditDispute(models.Model):
             {"state": "cancelled", "date_closed": fields.Date.context_today(self)}
         )
         return True
+
+    @api.model
+    def _credit_create_from_portal(
+        self, partner, invoice, reason, message, attachment, author
+    ):
+        """The dispute of ``invoice`` (an open invoice of ``partner``) that
+        the customer opened on the portal: the reason, the message and the
+        attached file (``(name, content)`` or ``None``) as sent, checked
+        before anything is created; the message is posted on the dispute
+        with ``author``.
+
+        :raise UserError: naming what is wrong
+        """
+        reasons = dict(self._fields["reason"].selection)
+        if reason not in reasons:
+            raise UserError(self.env._("Choose the reason of the dispute."))
+        message = (message or "").strip()
+        if not message:
+            raise UserError(self.env._("Tell us what is wrong with this invoice."))
+        name, content = attachment or ("", b"")
+        if len(content) > MAX_ATTACHMENT_SIZE:
+            raise UserError(self.env._("The attached file cannot exceed 10 MB."))
+        company = invoice.company_id
+        record = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_id": invoice.id,
+                    "reason": reason,
+                    "description": message[:5000],
+                    "source": "portal",
+                    "user_id": partner.with_company(company)._credit_collector().id,
+                }
+            )
+        )
+        attachments = self.env["ir.attachment"]
+        if content:
+            attachments = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": name[:255],
+                        "datas": base64.b64encode(content),
+                        "res_model": "credit.dispute",
+                        "res_id": record.id,
+                    }
+                )
+            )
+        record.message_post(
+            body=self.env._("Customer message: %(message)s", message=message),
+            attachment_ids=attachments.ids,
+            author_id=author.id,
+        )
+        return record
 
     def _credit_close_paid(self):
         for dispute in self.filtered(lambda d: d.state == "open"):

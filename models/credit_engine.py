@@ -27,6 +27,9 @@ EMAIL_LAYOUT = "credit_collection.mail_notification_credit"
 # controllers. Code reached by core flows for other users (credit check,
 # payments) reads these fields with a narrow sudo().
 CONTROLLER = "credit_collection.group_credit_controller"
+# Who may read a customer's credit figures (limit, exposure, hold reason,
+# grade): the groups of Odoo's own ``credit_limit`` field.
+CREDIT_FIGURES_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
 def engine_allowed(env):

@@ -70,8 +70,8 @@ class CreditOverrideMixin(models.AbstractModel):
         partner = partner.with_company(self.company_id).sudo()
         if not partner.credit_hold:
             return warning
-        hold = partner._credit_hold_sentence(
-            self.env["res.partner"]._credit_user_reads_figures()
+        hold = partner.env["credit.exposure"]._credit_hold_sentence(
+            partner, self.env["res.partner"]._credit_user_reads_figures()
         )
         return hold + ("\n" + warning if warning else "")
 
@@ -95,8 +95,8 @@ class CreditOverrideMixin(models.AbstractModel):
         document = self.with_company(self.company_id).sudo()
         partner = document.partner_id.commercial_partner_id
         with_figures = self.env["res.partner"]._credit_user_reads_figures()
-        problems = partner._credit_check_message(
-            document._credit_check_amount(), with_figures=with_figures
+        problems = document.env["credit.exposure"]._credit_check_problems(
+            partner, document._credit_check_amount(), with_figures=with_figures
         )
         blocking = document.company_id.credit_block_mode == "block" and problems
         extra = document._credit_check_extra_problems(with_figures=with_figures)

@@ -1,5 +1,7 @@
+import re
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools.receivable import (
@@ -11,6 +13,9 @@ from .credit_engine import check_engine_fields
 
 # Kept and broken are the payments' and the daily run's verdict.
 ENGINE_FIELDS = ("state", "residual_at_promise")
+# An amount as a customer types it: digits, an optional sign and decimal
+# separator, no exponent, no thousands separator.
+AMOUNT_RE = re.compile(r"^-?\d{1,15}(?:[.,](\d+))?$")
 
 
 class CreditPromise(models.Model):
@@ -145,6 +150,66 @@ class CreditPromise(models.Model):
         self.check_access("write")
         self.filtered(lambda p: p.state == "open").sudo().state = "cancelled"
         return True
+
+    @api.model
+    def _credit_create_from_portal(self, partner, invoices, amount, promise_date, note):
+        """The promise to pay ``invoices`` (open invoices of ``partner``, one
+        company) that the customer made on the portal, with the amount, date
+        and note as typed: checked (the date within the portal horizon, a
+        positive amount of at most what the invoices owe) before anything is
+        created.
+
+        :raise UserError: naming what is wrong
+        """
+        company = invoices.company_id
+        currency = company.currency_id
+        today = fields.Date.context_today(invoices)
+        promise_date = company._credit_parse_portal_date(promise_date, today)
+        owed = currency.round(sum(invoices.mapped("amount_residual_signed")))
+        amount = self._credit_parse_amount(amount, currency, owed)
+        commercial = partner.with_company(company)
+        return (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "move_ids": [(6, 0, invoices.ids)],
+                    "amount": amount,
+                    "promise_date": promise_date,
+                    "source": "portal",
+                    "user_id": commercial._credit_collector().id,
+                    "note": (note or "").strip()[:2000] or False,
+                }
+            )
+        )
+
+    @api.model
+    def _credit_parse_amount(self, value, currency, owed):
+        """The amount a customer typed: a plain number, positive, with no
+        more decimals than the currency has, at most ``owed``."""
+        text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
+        match = AMOUNT_RE.match(text)
+        if not match or len(match.group(1) or "") > currency.decimal_places:
+            raise UserError(
+                self.env._(
+                    "Give the amount as a number with at most %(decimals)s "
+                    "decimals, for example 150.50.",
+                    decimals=currency.decimal_places,
+                )
+            )
+        amount = float(text.replace(",", "."))
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("The amount must be positive."))
+        if currency.compare_amounts(amount, owed) > 0:
+            raise UserError(
+                self.env._(
+                    "The amount cannot exceed what these invoices owe (%(owed)s).",
+                    owed=currency.format(owed),
+                )
+            )
+        return currency.round(amount)
 
     def _credit_settle_kept_promises(self):
         """Open promises whose amount has been paid are kept."""

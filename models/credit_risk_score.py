@@ -1,12 +1,43 @@
-from odoo import api, fields, models
+import json
+from datetime import timedelta
 
-from ..compat import Constraint
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..compat import Constraint, notify_cron_progress
+from ..tools.risk_scoring import FACTOR_KEYS, PartnerStats, compute_score
+
+# Customers scored per batch of the nightly recompute: each batch scans the
+# year's receivable lines once, so fewer, larger batches cost less.
+RISK_BATCH_SIZE = 20000
+RISK_PARTNER_FIELDS = [
+    "credit_limit",
+    "credit_risk_grade_id",
+    "credit_grade_override_id",
+    "credit_grade_override_date_end",
+]
+# Payments of invoices due in the last RECENT_DAYS are compared with older
+# ones to tell whether a customer's delays are worsening.
+RECENT_DAYS = 90
+HISTORY_MONTHS = 12
+
+
+def months_between(start, end):
+    """Whole months from ``start`` to ``end``: a month counts once its day
+    of the month is reached (plain arithmetic: relativedelta costs more than
+    the score itself over tens of thousands of customers)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (end.day < start.day)
 
 
 class CreditRiskScore(models.Model):
     """The last risk score of one customer in one company, kept with the
     factors that explain it (one JSON list, shown as factor rows by the
-    ``credit.risk.score.line`` view)."""
+    factor view ``credit.risk.score.line``), and the risk engine that
+    computes it: the nightly recompute, a customer's *Recompute Now*, and
+    the score and grade written on the customer."""
 
     _name = "credit.risk.score"
     _description = "Credit Risk Score"
@@ -44,7 +75,7 @@ class CreditRiskScore(models.Model):
         help="The factors of the score as computed: [code, value, weight, "
         "points taken, trend] for each.",
     )
-    line_ids = fields.One2many(
+    factor_ids = fields.One2many(
         "credit.risk.score.line", "score_id", string="Factors", readonly=True
     )
     summary = fields.Char(compute="_compute_summary")
@@ -54,8 +85,347 @@ class CreditRiskScore(models.Model):
         "A customer has one risk score per company.",
     )
 
-    @api.depends("line_ids.reason", "line_ids.points")
+    # === COMPUTE METHODS === #
+
+    @api.depends("factor_ids.reason", "factor_ids.points")
     def _compute_summary(self):
         for score in self:
-            lines = score.line_ids.filtered("points").sorted("points", reverse=True)
-            score.summary = "; ".join(lines[:3].mapped("reason"))
+            factors = score.factor_ids.filtered("points").sorted("points", reverse=True)
+            score.summary = "; ".join(factors[:3].mapped("reason"))
+
+    # === BUSINESS METHODS: the risk engine === #
+
+    @api.model
+    def _credit_batch_size(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("credit_collection.risk_batch_size", RISK_BATCH_SIZE)
+        )
+
+    @api.model
+    def _credit_partners_to_score(self, today):
+        """Commercial customers invoiced in each company whose score there
+        was not computed ``today``, in one query for all companies:
+        {company id: [partner ids]}."""
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
+            SELECT m.company_id,
+                   array_agg(DISTINCT m.commercial_partner_id
+                             ORDER BY m.commercial_partner_id)
+              FROM account_move m
+             WHERE m.move_type = 'out_invoice'
+               AND m.state = 'posted'
+               AND NOT EXISTS (
+                   SELECT 1 FROM credit_risk_score s
+                    WHERE s.partner_id = m.commercial_partner_id
+                      AND s.company_id = m.company_id
+                      AND s.date >= %(today)s)
+          GROUP BY m.company_id
+                    """,
+                    today=today,
+                )
+            )
+        )
+
+    @api.model
+    def _cron_compute_scores(self):
+        """Nightly: recompute scores and grades, one bounded batch per call;
+        the cron framework commits and calls again while work remains."""
+        self = self.sudo()
+        self.env["account.move"].flush_model()
+        self.flush_model()
+        batch_size = self._credit_batch_size()
+        to_score = self._credit_partners_to_score(fields.Date.context_today(self))
+        # Companies are few: each batch for one of them.
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        done = 0
+        remaining = 0
+        for company in companies:
+            ids = to_score.get(company.id, [])
+            if not done and ids:
+                partners = self.env["res.partner"].with_company(company)
+                batch = partners.browse(ids[:batch_size])
+                self._credit_compute_scores(batch)
+                done = len(batch)
+                remaining += len(ids) - done
+            else:
+                remaining += len(ids)
+        notify_cron_progress(self.env, done, remaining)
+        return done, remaining
+
+    @api.model
+    def _credit_broken_promises(self, partners, company):
+        """Number of promises to pay broken in the last 12 months, per
+        commercial partner id; a payment plan broken in the last 12 months is
+        a broken promise too."""
+        since = fields.Date.context_today(self) - relativedelta(months=HISTORY_MONTHS)
+        counts = {}
+        for model, date_field in (
+            ("credit.promise", "promise_date"),
+            ("credit.payment.plan", "date_broken"),
+        ):
+            groups = (
+                self.env[model]
+                .sudo()
+                ._read_group(
+                    [
+                        ("company_id", "=", company.id),
+                        ("partner_id", "in", partners.ids),
+                        ("state", "=", "broken"),
+                        (date_field, ">=", since),
+                    ],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            )
+            for partner, count in groups:
+                key = partner.commercial_partner_id.id
+                counts[key] = counts.get(key, 0) + count
+        return counts
+
+    @api.model
+    def _credit_open_disputes(self, partners, company):
+        """Number of open disputes per commercial partner id."""
+        groups = (
+            self.env["credit.dispute"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", partners.ids),
+                    ("state", "=", "open"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
+
+    @api.model
+    def _credit_payment_stats(self, partners, company):
+        """Payment behaviour over the last 12 months of the commercial partners
+        ``partners`` in ``company``, in one query:
+        {partner_id: (count, late count, avg days late, recent avg, older avg)}.
+
+        An invoice paid after its due date (or still open past it) is late by
+        the days between the due date and the last reconciliation (or today)."""
+        if not partners:
+            return {}
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH due AS MATERIALIZED (
+                SELECT p.commercial_partner_id AS partner_id,
+                       aml.date_maturity AS date_due,
+                       GREATEST(0, COALESCE(
+                           CASE WHEN aml.reconciled THEN (
+                               SELECT MAX(apr.max_date)
+                                 FROM account_partial_reconcile apr
+                                WHERE apr.debit_move_id = aml.id)
+                           END, %(today)s) - aml.date_maturity) AS days_late
+                  FROM account_move_line aml
+                  JOIN account_move m ON m.id = aml.move_id
+                  JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                 WHERE acc.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND m.move_type = 'out_invoice'
+                   AND aml.balance > 0
+                   AND aml.company_id = %(company)s
+                   AND aml.date_maturity > %(start)s
+                   AND aml.date_maturity <= %(today)s
+                   AND p.commercial_partner_id IN %(partners)s
+            )
+            SELECT partner_id,
+                   COUNT(*),
+                   COUNT(*) FILTER (WHERE days_late > 0),
+                   AVG(days_late),
+                   AVG(days_late) FILTER (WHERE date_due > %(recent)s),
+                   AVG(days_late) FILTER (WHERE date_due <= %(recent)s)
+              FROM due
+          GROUP BY partner_id
+                """,
+                today=today,
+                start=today - relativedelta(months=HISTORY_MONTHS),
+                recent=today - timedelta(days=RECENT_DAYS),
+                company=company.id,
+                partners=tuple(partners.ids),
+            )
+        )
+        return {
+            partner_id: (
+                count,
+                late,
+                float(avg or 0.0),
+                None if recent is None else float(recent),
+                None if older is None else float(older),
+            )
+            for partner_id, count, late, avg, recent, older in rows
+        }
+
+    @api.model
+    def _credit_compute_scores(self, partners):
+        """Recompute the risk score, factors and grade of the commercial
+        partners of ``partners`` in their environment's company, set-based."""
+        self = self.with_env(partners.env)
+        company = self.env.company
+        # Only the fields the score needs: tens of thousands of partners with
+        # all their columns would cost more than the scoring itself.
+        partners.fetch(["commercial_partner_id"])
+        partners = partners.commercial_partner_id.filtered("id")
+        if not partners:
+            return
+        partners.fetch(RISK_PARTNER_FIELDS)
+        today = fields.Date.context_today(self)
+        exposure = self.env["credit.exposure"]._credit_exposure_data(partners, company)
+        payments = self._credit_payment_stats(partners, company)
+        promises = self._credit_broken_promises(partners, company)
+        disputes = self._credit_open_disputes(partners, company)
+        first_invoices = dict(
+            self.env["account.move"]._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                ],
+                ["commercial_partner_id"],
+                ["invoice_date:min"],
+            )
+        )
+        params = company._credit_scoring_params()
+        grades = self.env["credit.risk.grade"]
+        grade_map = grades._get_grade_map(company)
+        partners._credit_expire_grade_overrides()
+        results = {}
+        for partner in partners:
+            money = exposure.get(partner.id, {})
+            count, late, avg, recent, older = payments.get(
+                partner.id, (0, 0, 0.0, None, None)
+            )
+            first_date = first_invoices.get(partner)
+            total = sum(money.get(k, 0.0) for k in ("receivable", "draft", "order"))
+            stats = PartnerStats(
+                invoice_count=count,
+                late_count=late,
+                avg_days_late=avg,
+                recent_avg_days_late=recent,
+                older_avg_days_late=older,
+                receivable=money.get("receivable", 0.0),
+                overdue=money.get("overdue", 0.0),
+                exposure=total,
+                credit_limit=partner.credit_limit or 0.0,
+                age_months=months_between(first_date, today) if first_date else 0,
+                broken_promises=promises.get(partner.id, 0),
+                open_disputes=disputes.get(partner.id, 0),
+            )
+            score, factors = compute_score(stats, params)
+            grade = grades._grade_for_score(grade_map, score)
+            results[partner] = (score, grade, factors, total)
+        self._credit_store_scores(company, today, results)
+        self._credit_apply_scores(
+            partners,
+            {
+                partner.id: (score, grade)
+                for partner, (score, grade, _factors, _total) in results.items()
+            },
+        )
+
+    @api.model
+    def _credit_store_scores(self, company, today, results):
+        """Upsert the scores with their factors in one query, whatever the
+        number of partners."""
+        self.flush_model()
+        rows = [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "date": today.isoformat(),
+                "score": score,
+                "grade_id": grade.id or None,
+                "exposure": total,
+                "factors": [[factor[key] for key in FACTOR_KEYS] for factor in factors],
+            }
+            for partner, (score, grade, factors, total) in results.items()
+        ]
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO credit_risk_score (partner_id, company_id, date, score,
+                   grade_id, exposure, factors)
+            SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
+                   r.exposure, r.factors
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
+                   company_id int, date date, score int, grade_id int,
+                   exposure numeric, factors jsonb)
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET date = EXCLUDED.date, score = EXCLUDED.score,
+                   grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
+                   factors = EXCLUDED.factors
+                """,
+                rows=json.dumps(rows),
+            )
+        )
+        self.invalidate_model()
+        self.env["credit.risk.score.line"].invalidate_model()
+
+    @api.model
+    def _credit_apply_scores(self, partners, score_by_partner):
+        """Write score and effective grade on ``partners`` in the current
+        company. Scores and first grades go in one UPDATE (both fields are
+        company-dependent: JSON objects keyed by company id, and nothing
+        depends on them); a grade that changes is written through the ORM,
+        grouped by grade, so that the change is tracked in the chatter."""
+        partner_ids, scores, grade_ids, first_grades = [], [], [], []
+        changed_grades = {}
+        for partner in partners:
+            score, computed_grade = score_by_partner[partner.id]
+            grade = partner.credit_grade_override_id or computed_grade
+            # The first grade a customer gets is not a change worth a message.
+            first_grade = not partner.credit_risk_grade_id
+            if grade != partner.credit_risk_grade_id and not first_grade:
+                changed_grades.setdefault(grade.id, []).append(partner.id)
+            partner_ids.append(partner.id)
+            scores.append(score)
+            grade_ids.append(grade.id or None)
+            first_grades.append(first_grade)
+        if partner_ids:
+            self.env.flush_all()
+            # Rows whose score is the same and that get no first grade are
+            # left alone: most of a nightly recompute changes nothing.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner partner
+                       SET credit_risk_score = COALESCE(partner.credit_risk_score, '{}')
+                               || jsonb_build_object(%(company)s, data.score),
+                           credit_risk_grade_id = CASE
+                               WHEN NOT data.first_grade OR data.grade_id IS NULL
+                               THEN partner.credit_risk_grade_id
+                               ELSE COALESCE(partner.credit_risk_grade_id, '{}')
+                                    || jsonb_build_object(%(company)s, data.grade_id)
+                               END
+                      FROM unnest(%(partner_ids)s::int[], %(scores)s::int[],
+                                  %(grade_ids)s::int[], %(first_grades)s::bool[])
+                           AS data(partner_id, score, grade_id, first_grade)
+                     WHERE partner.id = data.partner_id
+                       AND (partner.credit_risk_score -> %(company)s
+                                IS DISTINCT FROM to_jsonb(data.score)
+                            OR (data.first_grade AND data.grade_id IS NOT NULL))
+                    """,
+                    company=str(self.env.company.id),
+                    partner_ids=partner_ids,
+                    scores=scores,
+                    grade_ids=grade_ids,
+                    first_grades=first_grades,
+                )
+            )
+            partners.invalidate_model(["credit_risk_score", "credit_risk_grade_id"])
+        for grade_id, ids in changed_grades.items():
+            partners.sudo().browse(ids).write({"credit_risk_grade_id": grade_id})

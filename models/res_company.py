@@ -1,5 +1,7 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..compat import ACCOUNT_IN_USE_DOMAIN
 from ..tools.risk_scoring import ScoringParams
@@ -327,3 +329,29 @@ class ResCompany(models.Model):
                         "Installment limits and the link validity cannot be negative."
                     )
                 )
+
+    def _credit_parse_portal_date(self, value, today):
+        """A date a customer chose on the portal (promise, first installment):
+        a valid date, not in the past, within the company's portal horizon.
+
+        :raise UserError: naming what is wrong
+        """
+        self.ensure_one()
+        try:
+            day = fields.Date.to_date(value)
+        except ValueError:
+            day = None
+        if not day:
+            raise UserError(self.env._("Give a valid date."))
+        if day < today:
+            raise UserError(self.env._("The date cannot be in the past."))
+        horizon = self.credit_portal_max_days
+        if day > today + timedelta(days=horizon):
+            raise UserError(
+                self.env._(
+                    "The date cannot be more than %(days)s days from today; for "
+                    "a longer delay, please contact us.",
+                    days=horizon,
+                )
+            )
+        return day

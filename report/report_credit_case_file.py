@@ -3,11 +3,11 @@ from odoo.exceptions import UserError
 
 
 class ReportCreditCaseFile(models.AbstractModel):
-    """Summary of a collection case file. Its values are computed here from
-    the records, for the case file wizard named in ``data['case_file_id']``
-    (its company and date), with ``credit.case.file._credit_case_data``: the
-    summary states exactly what the CSV and the ZIP hold, and nothing a
-    request could pass in."""
+    """Summary of a collection case file. Its values are computed from the
+    records by ``credit.case.file.builder``, with the parameters (company,
+    date, PDFs asked) of the case file wizard named in
+    ``data['case_file_id']``: the summary states exactly what the CSV and
+    the ZIP hold, and nothing a request could pass in."""
 
     _name = "report.credit_collection.report_credit_case_file"
     _description = "Collection Case File Summary"
@@ -25,11 +25,22 @@ class ReportCreditCaseFile(models.AbstractModel):
                     "action of the customer."
                 )
             )
-        wizard._credit_check_access()
+        builder = self.env["credit.case.file.builder"]
+        # The company as stored: one the user may not see is refused.
+        builder._credit_check_access(wizard.sudo().company_id)
         wizard.check_access("read")
-        wizard = wizard.with_company(wizard.company_id)
+        company = wizard.company_id
         partners = self.env["res.partner"].browse(docids).commercial_partner_id
-        cases = {partner.id: wizard._credit_case_data(partner) for partner in partners}
+        cases = {
+            partner.id: builder._credit_case_data(
+                partner,
+                company,
+                wizard.date,
+                include_invoices=wizard.include_invoices,
+                include_notices=wizard.include_notices,
+            )
+            for partner in partners
+        }
         codes = {
             row["currency"] for case in cases.values() for row in case["invoices"]
         } | {row["currency"] for case in cases.values() for row in case["reminders"]}
@@ -44,5 +55,5 @@ class ReportCreditCaseFile(models.AbstractModel):
             "docs": partners,
             "cases": cases,
             "currencies": {currency.name: currency for currency in currencies},
-            "company": wizard.company_id,
+            "company": company,
         }

@@ -108,11 +108,12 @@ class TestCreditExposure(CreditRiskCommon):
             self._invoice(100.0, "2025-06-01", partner=partner, post=True)
             self._order(50.0, partner=partner).action_confirm()
         counts = []
+        Exposure = self.env["credit.exposure"]
         for subset in (partners[:1], partners[:6], partners):
-            subset._credit_exposure_data(self.company)  # warm-up
+            Exposure._credit_exposure_data(subset, self.company)  # warm-up
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            data = subset._credit_exposure_data(self.company)
+            data = Exposure._credit_exposure_data(subset, self.company)
             counts.append(self.env.cr.sql_log_count - before)
         self.assertEqual(len(data), 12)
         self.assertEqual(data[partners[-1].id]["order"], 50.0)

@@ -43,15 +43,15 @@ class TestCreditRiskScore(CreditRiskCommon):
     def _compute(self, *partners):
         partners = self.env["res.partner"].concat(*partners)
         # Tracking on, as in production (the test class turns it off).
-        partners.with_context(
-            tracking_disable=False, mail_notrack=False
-        )._credit_compute_risk()
+        self.env["credit.risk.score"]._credit_compute_scores(
+            partners.with_context(tracking_disable=False, mail_notrack=False)
+        )
         self.env.cr.precommit.run()  # tracking values are written at commit
         partners.invalidate_recordset()
         return partners
 
     def _reasons(self, partner):
-        return partner.credit_risk_line_ids.mapped("reason")
+        return partner.credit_risk_factor_ids.mapped("reason")
 
     @freeze_time("2025-06-30")
     def test_good_and_late_payer(self):
@@ -66,7 +66,7 @@ class TestCreditRiskScore(CreditRiskCommon):
         self.assertIn("Paid 35 days late on average, worsening", reasons)
         self.assertIn("100% of invoices paid late", reasons)
         self.assertIn("Exposure at 150% of the credit limit", reasons)
-        lines = self.late_payer.credit_risk_line_ids
+        lines = self.late_payer.credit_risk_factor_ids
         self.assertEqual(len(lines), 8)
         self.assertEqual(
             100 - round(sum(lines.mapped("points"))),
@@ -132,7 +132,7 @@ class TestCreditRiskScore(CreditRiskCommon):
         def factors(partner):
             return [
                 (line.code, line.value, line.points)
-                for line in partner.credit_risk_line_ids
+                for line in partner.credit_risk_factor_ids
             ]
 
         self._compute(self.partner, self.late_payer)
@@ -151,9 +151,9 @@ class TestCreditRiskScore(CreditRiskCommon):
         self.assertEqual(len(after), 8)
         self.assertNotEqual(after, before[self.late_payer])
         self.assertEqual(
-            self.late_payer.credit_risk_score_id.summary,
+            self.late_payer.credit_risk_assessment_id.summary,
             "; ".join(
-                self.late_payer.credit_risk_line_ids.filtered("points")[:3].mapped(
+                self.late_payer.credit_risk_factor_ids.filtered("points")[:3].mapped(
                     "reason"
                 )
             ),
@@ -164,7 +164,7 @@ class TestCreditRiskScore(CreditRiskCommon):
         self._compute(self.partner, self.late_payer)
         other = self.setup_other_company(name="Other Risk Co")["company"]
         in_other = (self.partner | self.late_payer).with_company(other)
-        in_other._credit_compute_risk()
+        self.env["credit.risk.score"]._credit_compute_scores(in_other)
         # The late payer has no history in the other company: a score of its
         # own there, while its grade here stays the late payer's.
         self.assertEqual(self.late_payer.credit_risk_grade_id, self.grade_d)
@@ -180,15 +180,15 @@ class TestCreditRiskScore(CreditRiskCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "credit_collection.risk_batch_size", 1
         )
-        Partner = self.env["res.partner"]
-        done, remaining = Partner._cron_credit_compute_risk()
+        Score = self.env["credit.risk.score"]
+        done, remaining = Score._cron_compute_scores()
         self.assertEqual(done, 1)
         self.assertGreaterEqual(remaining, 1)
         self.env["ir.config_parameter"].sudo().set_param(
             "credit_collection.risk_batch_size", 500
         )
         for _i in range(20):
-            done, remaining = Partner._cron_credit_compute_risk()
+            done, remaining = Score._cron_compute_scores()
             if not remaining:
                 break
         self.assertEqual(remaining, 0)
@@ -196,7 +196,14 @@ class TestCreditRiskScore(CreditRiskCommon):
             [("partner_id", "in", (self.partner | self.late_payer).ids)]
         )
         self.assertEqual(len(scores), 2)
-        self.assertEqual(Partner._cron_credit_compute_risk(), (0, 0))
+        self.assertEqual(Score._cron_compute_scores(), (0, 0))
+
+    def test_scheduled_action_calls_the_engine(self):
+        """The nightly recompute is the risk engine's own scheduled action."""
+        cron = self.env.ref("credit_collection.ir_cron_credit_compute_risk")
+        self.assertEqual(cron.model_id.model, "credit.risk.score")
+        self.assertEqual(cron.code.strip(), "model._cron_compute_scores()")
+        self.assertTrue(hasattr(self.env[cron.model_id.model], "_cron_compute_scores"))
 
     def test_scoring_calculator(self):
         params = ScoringParams()

@@ -194,7 +194,9 @@ class TestPaymentPlan(CreditCollectionCommon):
             notice.level_id, self.level_second, "resumes after the level it reached"
         )
         with freeze_time("2026-03-31"):
-            broken = self.customer._credit_risk_broken_promises(self.company)
+            broken = self.env["credit.risk.score"]._credit_broken_promises(
+                self.customer, self.company
+            )
         self.assertEqual(broken, {self.customer.id: 1})
 
     def test_grace_period_is_a_company_setting(self):

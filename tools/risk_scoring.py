@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 LIMIT_USAGE_FREE = 0.5
 # Broken promises / open disputes: full weight from this count on.
 COUNT_FULL_PENALTY = 3
+# A factor is stored as a JSON array of these, in this order (half the size
+# of an object: the nightly recompute sends tens of thousands of them); the
+# factor view (models/credit_risk_factor.py) reads them by position.
+FACTOR_KEYS = ("code", "value", "weight", "points", "trend")
 
 
 @dataclass

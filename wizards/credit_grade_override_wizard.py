@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
 
 class CreditGradeOverrideWizard(models.TransientModel):
@@ -36,30 +36,6 @@ class CreditGradeOverrideWizard(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        if not self.env.user.has_group("credit_collection.group_credit_manager"):
-            raise AccessError(
-                self.env._("Only a Credit Manager can change a risk grade.")
-            )
-        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
-        old_grade = partner.credit_risk_grade_id
-        partner.sudo().write(
-            {
-                "credit_grade_override_id": self.grade_id.id,
-                "credit_grade_override_reason": self.reason,
-                "credit_grade_override_date_end": self.date_end,
-                "credit_risk_grade_id": self.grade_id.id,
-            }
-        )
-        partner.sudo().message_post(
-            body=self.env._(
-                "Risk grade overridden from %(old)s to %(new)s until %(date)s "
-                "by %(user)s (%(company)s): %(reason)s",
-                old=old_grade.display_name or "-",
-                new=self.grade_id.display_name,
-                date=self.date_end,
-                user=self.env.user.name,
-                company=self.company_id.name,
-                reason=self.reason,
-            )
-        )
+        partner = self.partner_id.with_company(self.company_id)
+        partner._credit_set_grade_override(self.grade_id, self.reason, self.date_end)
         return {"type": "ir.actions.act_window_close"}

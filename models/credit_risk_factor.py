@@ -14,18 +14,18 @@ FACTOR_SELECTION = [
 
 # Row ids of the view: score id * FACTOR_ID_SPAN + the factor's position.
 FACTOR_ID_SPAN = 100
-# A factor is stored as a JSON array of these, in this order (half the size
-# of an object: the nightly recompute sends tens of thousands of them).
-FACTOR_KEYS = ("code", "value", "weight", "points", "trend")
 
 
-class CreditRiskScoreLine(models.Model):
+class CreditRiskFactor(models.Model):
     """One factor of a risk score: its measured value, its weight and the
     points it took away, read as a sentence.
 
-    A SQL view over the factors JSON of the scores: the nightly recompute of
-    tens of thousands of customers writes one row per customer instead of
-    inserting and deleting eight factor rows each."""
+    A SQL view over the factors JSON of the scores (positions of
+    ``tools.risk_scoring.FACTOR_KEYS``): the nightly recompute of tens of
+    thousands of customers writes one row per customer instead of inserting
+    and deleting eight factor rows each. The model keeps its first name,
+    ``credit.risk.score.line`` (its access rules and translations are keyed
+    by it)."""
 
     _name = "credit.risk.score.line"
     _description = "Credit Risk Score Factor"
