@@ -3,12 +3,11 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.credit_collection.tools import (
+from ..tools import (
     late_interest,
     overdue,
     recovery_indemnity,
 )
-
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,

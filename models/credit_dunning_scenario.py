@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.credit_collection.tools import late_interest, recovery_indemnity
+from ..tools import late_interest, recovery_indemnity
 
 
 class CreditDunningScenario(models.Model):

@@ -6,9 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from odoo.addons.credit_collection.tools import payment_schedule
-
 from ..compat import Constraint, notify_cron_progress
+from ..tools import payment_schedule
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,

@@ -1250,7 +1250,8 @@ class ResPartnerPaymentPlan(models.Model):
     """Payment plans of a customer: smart button, wizard, and broken plans
     counting in the risk score like broken promises."""
 
-    _inherit = "res.partner"
+    # Merged into ResPartner by the restructuring of res_partner (#18 item 1).
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     credit_payment_plan_count = fields.Integer(
         compute="_compute_credit_payment_plan_count", groups=CONTROLLER

@@ -10,9 +10,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import float_repr
 
-from odoo.addons.credit_collection.tools import recovery_indemnity, siren
-
 from ..compat import partner_phone_numbers
+from ..tools import recovery_indemnity, siren
 from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
 
 SENT_NOTICE_STATES = ("sent", "paid")
