@@ -36,7 +36,7 @@ install_python_tools() {
 
 install_prettier() {
     [ -x "$NPM_DIR/node_modules/.bin/prettier" ] && return
-    command -v npm >/dev/null || die "prettier needs Node.js and npm (apt-get install nodejs npm)."
+    command -v npm >/dev/null || die "prettier needs Node.js and npm: run scripts/setup.sh (or apt-get install npm)."
     info "installing $PRETTIER_PACKAGES in $NPM_DIR"
     mkdir -p "$NPM_DIR"
     # shellcheck disable=SC2086
