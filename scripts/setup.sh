@@ -2,7 +2,8 @@
 # Installs what the addon needs and can be installed from the registries
 # (Debian: PostgreSQL, wkhtmltopdf, Chromium, poppler-utils, npm for the lint's
 # prettier; PyPI: the addon's Python dependencies, websocket-client and
-# freezegun for the tests), then checks that Odoo 18 is importable. Idempotent: a few seconds when all is there.
+# freezegun for the tests), then checks that Odoo 18 is importable.
+# Idempotent: a few seconds when all is there.
 source "$(dirname "$0")/common.sh"
 
 missing_debian=()
