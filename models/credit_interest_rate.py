@@ -6,9 +6,8 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.credit_collection.tools import late_interest, reference_rates
-
 from ..compat import group_members
+from ..tools import late_interest, reference_rates
 
 _logger = logging.getLogger(__name__)
 

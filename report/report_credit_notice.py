@@ -6,8 +6,8 @@ from markupsafe import Markup, escape
 from odoo import api, models
 from odoo.tools import format_amount, format_date, formatLang, str2bool
 
-from odoo.addons.credit_collection.tools import amount_words, late_interest, siren
-from odoo.addons.credit_collection.tools.overdue import shown_days_overdue
+from ..tools import amount_words, late_interest, siren
+from ..tools.overdue import shown_days_overdue
 
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 

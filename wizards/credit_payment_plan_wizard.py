@@ -5,10 +5,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_date, html_escape
 
-from odoo.addons.credit_collection.models.credit_payment_plan import (
+from ..models.credit_payment_plan import (
     FREQUENCY_SELECTION,
 )
-
 from ..tools.receivable import (
     CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,

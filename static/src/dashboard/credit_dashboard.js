@@ -80,7 +80,8 @@ export class CreditDashboard extends Component {
     moneyTooltip() {
         return {
             callbacks: {
-                label: (item) => `${item.dataset.label || item.label}: ${this.formatMoney(item.raw)}`,
+                label: (item) =>
+                    `${item.dataset.label || item.label}: ${this.formatMoney(item.raw)}`,
             },
         };
     }
