@@ -8,6 +8,7 @@ from . import (
     credit_override_mixin,
     credit_payment_plan_creation,
     credit_payment_plan_follow_up,
+    res_partner_collection,
 )
 
 # isort: split
@@ -40,7 +41,6 @@ from . import (
     res_config_settings,
     res_groups,
     res_partner,
-    res_partner_collection,
     res_users,
     sale_order,
 )

@@ -35,7 +35,8 @@ ENGINE_FIELDS = (
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # What collection asks of the customer is in res_partner_collection.py.
+    _inherit = ["res.partner", "credit.partner.collection"]
 
     # === FIELDS === #
 

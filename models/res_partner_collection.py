@@ -5,13 +5,14 @@ from ..tools.receivable import OPEN_PAYMENT_STATES
 from .credit_engine import EMAIL_LAYOUT
 
 
-class ResPartner(models.Model):
+class CreditPartnerCollection(models.AbstractModel):
     """The customer as collection writes to it: its scenario, who is written
     to and who signs, its customer number, its debtor type, its level once
-    nothing is due, and its statement of account. The partner's credit
-    fields, computes and actions are in res_partner.py."""
+    nothing is due, and its statement of account. Inherited by res.partner,
+    whose credit fields, computes and actions are in res_partner.py."""
 
-    _inherit = "res.partner"
+    _name = "credit.partner.collection"
+    _description = "Customer: Collection"
 
     # === FIELDS === #
 
