@@ -53,59 +53,57 @@ def sample(rng, ids, count):
     return rng.sample(ids, min(count, len(ids)))
 
 
-def edit_phones(env, rng, partner_ids):
-    partners = env["res.partner"].browse(sample(rng, partner_ids, 3))
-    partners.write({"phone": f"+33 4 72 {rng.randrange(10**6):06d}"})
-    return len(partners)
-
-
-def register_payment(env, rng, company, partner_ids):
-    """Pay half of an open invoice of a customer of the batch."""
-    moves = env["account.move"].search(
-        [
-            ("commercial_partner_id", "in", sample(rng, partner_ids, 5)),
-            ("company_id", "=", company.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", OPEN_STATES),
-        ],
-        limit=1,
-    )
-    if not moves:
-        return 0
-    journal = env["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
-    )
-    wizard = (
-        env["account.payment.register"]
-        .with_context(
-            active_model="account.move",
-            active_ids=moves.ids,
-            allowed_company_ids=company.ids,
-        )
-        .create(
-            {
-                "journal_id": journal.id,
-                "payment_date": fields.Date.context_today(env.user),
-                "amount": moves.currency_id.round(moves.amount_residual / 2),
-            }
-        )
-    )
-    wizard._create_payments()
-    return 1
-
-
-def one_change(registry, rng, step):
-    """One change, in a transaction of its own (committed on success, rolled
-    back on an error); returns the counter it adds to and by how much."""
+def pick_change(registry, rng, step):
+    """What to change next, among the customers of the batch in progress:
+    three phone numbers, or (every other step) an open invoice to pay."""
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company, partner_ids = batch_in_progress(env)
         if not partner_ids:
-            return "phone_edits", 0
+            return None
         if step % 2:
-            return "phone_edits", edit_phones(env, rng, partner_ids)
-        return "payments", register_payment(env, rng, company, partner_ids)
+            return "phone_edits", sample(rng, partner_ids, 3)
+        move = env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", sample(rng, partner_ids, 5)),
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_STATES),
+            ],
+            limit=1,
+        )
+        return ("payments", move.ids) if move else None
+
+
+def apply_change(registry, kind, ids, phone):
+    """The change, in a transaction of its own (committed on success, rolled
+    back on an error): the same one on every try, as Odoo's RPC layer
+    replays a refused request. Returns how many records it changed."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        if kind == "phone_edits":
+            env["res.partner"].browse(ids).write({"phone": phone})
+            return len(ids)
+        move = env["account.move"].browse(ids)
+        if move.payment_state not in OPEN_STATES:
+            return 0
+        company = move.company_id
+        journal = env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+        )
+        env["account.payment.register"].with_context(
+            active_model="account.move",
+            active_ids=move.ids,
+            allowed_company_ids=company.ids,
+        ).create(
+            {
+                "journal_id": journal.id,
+                "payment_date": fields.Date.context_today(env.user),
+                "amount": move.currency_id.round(move.amount_residual / 2),
+            }
+        )._create_payments()
+        return 1
 
 
 def main():
@@ -137,10 +135,11 @@ def main():
     while not stop.is_set():
         step += 1
         started = time.perf_counter()
-        for attempt in range(1, MAX_TRIES + 1):
+        change = pick_change(registry, rng, step)
+        phone = f"+33 4 72 {rng.randrange(10**6):06d}"
+        for attempt in range(1, MAX_TRIES + 1 if change else 0):
             try:
-                kind, done = one_change(registry, rng, step)
-                counts[kind] += done
+                counts[change[0]] += apply_change(registry, *change, phone)
                 break
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt == MAX_TRIES:

@@ -36,8 +36,8 @@ def run_retrying(env, func, label, read_committed=False):
     PostgreSQL's REPEATABLE READ keeps the transaction's snapshot across a
     savepoint, so a serialization failure would come back on every try: in
     a job the work before the savepoint (consistent by itself) is committed
-    before retrying, which starts a new snapshot. Tests cannot commit; there
-    the retry stays in the transaction.
+    before retrying, which starts a new snapshot. Tests and module installs
+    cannot commit; there the retry stays in the transaction.
 
     ``read_committed``: in a job, each try is a transaction of its own at
     READ COMMITTED, for a ``func`` that first locks the rows it will write.
@@ -46,7 +46,9 @@ def run_retrying(env, func, label, read_committed=False):
     on every row changed since the snapshot: a busy customer slows a batch
     down instead of failing it (a deadlock or a lock timeout is retried)."""
     env.flush_all()
-    in_job = not odoo.modules.module.current_test  # tests roll back instead
+    # Only a job owns its transaction: tests roll back, and a module install
+    # (the demo's replayed days) must stay one transaction.
+    in_job = env.registry.ready and not odoo.modules.module.current_test
     for retries in range(MAX_RETRIES + 1):
         if in_job and (retries or read_committed):
             env.cr.commit()
