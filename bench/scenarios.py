@@ -186,7 +186,7 @@ def _mail_queue(env, cr, measure, label):
     info["mail_failures"] = dict(Counter(failures.mapped("failure_reason")))
     print(f"    mails={info['mails']} notice emails={info['notices']}")
     for reason, count in info["mail_failures"].items():
-        print(f"    mails in exception ({count}): {reason}")
+        print(f"    mails in exception ({count}): {reason!r}")
     return info
 
 
@@ -288,7 +288,7 @@ def report_smtp(env, cr, log_path):
         flush=True,
     )
     for reason, count in reasons:
-        print(f"    failed ({count}): {reason}")
+        print(f"    failed ({count}): {reason!r}")
     twice = [name for name in names if copies.get(name, 0) > 1]
     if twice:
         print(f"    received twice: {', '.join(twice[:10])}")
