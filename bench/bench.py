@@ -5,6 +5,10 @@ Run it through ``scripts/bench.sh`` (it finds Odoo, starts PostgreSQL and
 creates the database). Usage::
 
     python3 bench/bench.py --db NAME --addons-path PATH --size small|medium|large
+        [--scenario concurrent|smtp]...
+
+With ``--scenario``, the ledger is followed by those reliability scenarios
+(bench/scenarios.py) instead of the timed steps.
 """
 
 import argparse
@@ -25,6 +29,7 @@ from odoo.tools import config, mute_logger
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ledger  # noqa: E402
+import scenarios  # noqa: E402
 
 SIZES = {  # open invoices, customers
     "small": (1_000, 200),
@@ -335,6 +340,25 @@ def main():
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--letters", type=int, default=100)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=("concurrent", "smtp"),
+        help="run this reliability scenario instead of the timed steps",
+    )
+    parser.add_argument(
+        "--edit-pause",
+        type=float,
+        default=0.02,
+        help="concurrent scenario: seconds between two edits of the other process",
+    )
+    parser.add_argument(
+        "--smtp-kill",
+        choices=("before-reply", "after-reply"),
+        default="before-reply",
+        help="smtp scenario: the sink dies once it stored a message, before "
+        "answering it, or is killed by the bench just after",
+    )
     args = parser.parse_args()
     config.parse_config(
         ["--addons-path", args.addons_path, "-d", args.db, "--log-level", "warn"]
@@ -366,6 +390,10 @@ def main():
             sys.exit(
                 "the generated ledger disagrees with Odoo: " + repr(differences[:5])
             )
+        for scenario in args.scenario or ():
+            getattr(scenarios, scenario)(env, cr, args, measure, run_dunning)
+        if args.scenario:
+            return write_figures(args, "_".join([args.size, *args.scenario]))
         bench_dunning(env, cr)
         bench_risk(env, cr)
         bench_aged_balance(env)
@@ -392,8 +420,12 @@ def main():
                 f"OCA / ours (run + every email rendered and queued, extrapolated "
                 f"from the sample): {theirs / max(with_emails, 0.01):.1f}x"
             )
+    write_figures(args, args.size)
+
+
+def write_figures(args, name):
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, f"bench_{args.size}.json")
+    path = os.path.join(args.out, f"bench_{name}.json")
     with open(path, "w", encoding="utf-8") as out:
         json.dump(RESULTS, out, indent=2, default=str)
     print(f"figures written to {path}")

@@ -216,6 +216,7 @@ class CreditDunningRun(models.Model):
         date = self.date
 
         def batch():
+            engine._credit_lock_batch(company, partner_ids)
             plans = engine._credit_plan(company, date, partner_ids)
             return engine._credit_create_notices(company, date, plans)
 
@@ -224,6 +225,7 @@ class CreditDunningRun(models.Model):
             batch,
             f"Dunning batch of {company.name} on {date} "
             f"(customers {min(partner_ids)} to {max(partner_ids)})",
+            read_committed=True,
         )
         values = {"retry_count": self.retry_count + retries}
         if not last_pass:
@@ -248,6 +250,34 @@ class CreditDunningRun(models.Model):
             "no" if notices is None else len(notices),
         )
         return len(partner_ids)
+
+    @api.model
+    def _credit_lock_batch(self, company, partner_ids):
+        """Lock what the batch writes, its customers and their open
+        invoices, before reading them: an edit of one of them (a phone
+        number, a payment reconciled) then waits for the batch's commit, or
+        the batch for the edit's, instead of failing it (the batch runs at
+        READ COMMITTED, see tools/retry.py). In id order, as Odoo's writes."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id"
+                " FOR NO KEY UPDATE",
+                list(partner_ids),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM account_move
+                    WHERE commercial_partner_id = ANY(%s) AND company_id = %s
+                      AND state = 'posted' AND move_type IN %s
+                      AND payment_state IN %s
+                    ORDER BY id FOR NO KEY UPDATE""",
+                list(partner_ids),
+                company.id,
+                CUSTOMER_INVOICE_TYPES,
+                OPEN_PAYMENT_STATES,
+            )
+        )
 
     # ------------------------------------------------------------------
     # Creation (set-based)

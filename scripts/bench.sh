@@ -3,13 +3,18 @@
 # the addon and, side by side, OCA's account_credit_control (downloaded from
 # PyPI into a bench-only addons folder outside the project), generates the
 # ledger and prints the figures.
-#   scripts/bench.sh [small|medium|large]   (default: small)
+#   scripts/bench.sh [small|medium|large] [--scenario concurrent|smtp]...
+#   (default: small). A --scenario runs that reliability scenario after the
+#   ledger instead of the timed steps, without OCA (bench/scenarios.py);
+#   smtp installs the bench's own requirements (bench/requirements.txt).
 #   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database;
 #   CC_BENCH_LETTERS=N renders N letters into one PDF (default 100);
 #   CC_BENCH_PDF_WORKERS=N wkhtmltopdf processes at a time for them (default 4).
 source "$(dirname "$0")/common.sh"
 
 SIZE="${1:-small}"
+shift || true
+SCENARIOS=("$@")
 "$ADDON_DIR/scripts/setup.sh"
 find_odoo
 start_postgres
@@ -23,6 +28,14 @@ cleanup() {
 trap cleanup EXIT
 
 MODULES=credit_collection
+if [ ${#SCENARIOS[@]} -gt 0 ]; then
+    CC_BENCH_NO_OCA=1
+    if [[ " ${SCENARIOS[*]} " == *" smtp "* ]] && ! "$PYTHON" -c "import aiosmtpd" 2>/dev/null; then
+        info "installing the bench's requirements (bench/requirements.txt)"
+        "$PYTHON" -m pip install --quiet -r "$ADDON_DIR/bench/requirements.txt" \
+            || die "could not install bench/requirements.txt with pip."
+    fi
+fi
 if [ -z "${CC_BENCH_NO_OCA:-}" ]; then
     OCA_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/credit_collection/oca-addons"
     if [ ! -d "$OCA_DIR/account_credit_control" ]; then
@@ -50,4 +63,4 @@ info "creating $DB with $MODULES (no demo data)"
 "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" -i "$MODULES" \
     --without-demo=all --stop-after-init --http-port="$(free_port)" --log-level=warn
 "$PYTHON" "$ADDON_DIR/bench/bench.py" --db "$DB" --addons-path "$ADDONS_PATH" --size "$SIZE" \
-    --letters "${CC_BENCH_LETTERS:-100}"
+    --letters "${CC_BENCH_LETTERS:-100}" "${SCENARIOS[@]}"

@@ -1,7 +1,10 @@
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from psycopg2.errors import LockNotAvailable
 
+import odoo
+from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -123,6 +126,40 @@ class TestDunningRetry(CreditCollectionCommon):
         self.assertEqual(len(notices), 1)
         self.assertEqual(notices.level_id, self.level_first)
         self.assertEqual(len(self.notices(self.customer)), 1)
+
+    def test_batch_locks_its_customers_first(self):
+        """What the batch writes is locked before it reads: an edit of the
+        customer waits for the batch instead of failing it."""
+        self.other_cr.rollback()  # the busy customer is free again
+        self.env["credit.dunning.run"]._credit_lock_batch(self.company, self.busy.ids)
+        with self.assertRaises(LockNotAvailable), mute_logger("odoo.sql_db"):
+            self.other_cr.execute(
+                "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                [self.busy.id],
+            )
+
+    def test_batch_transaction_is_read_committed_in_a_job(self):
+        """In a job each batch is a transaction of its own at READ
+        COMMITTED (its locks wait, where REPEATABLE READ would fail on
+        every row changed since its snapshot); the next one is back to
+        Odoo's REPEATABLE READ. A job's cursor, outside the test's
+        transaction: nothing is written."""
+
+        def isolation():
+            job_cr.execute("SHOW transaction_isolation")
+            return job_cr.fetchone()[0]
+
+        with (
+            self.registry.cursor() as job_cr,
+            patch.object(odoo.modules.module, "current_test", None),
+        ):
+            env = api.Environment(job_cr, SUPERUSER_ID, {})
+            self.assertEqual(
+                retry.run_retrying(env, isolation, "job", read_committed=True),
+                ("read committed", 0),
+            )
+            job_cr.commit()
+            self.assertEqual(isolation(), "repeatable read")
 
     def lock_author(self):
         """The email job's user authors the notices' messages: another

@@ -14,6 +14,7 @@ from psycopg2 import errorcodes
 
 import odoo
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def backoff(attempt):
     time.sleep(random.uniform(0.5, 1.0) * 0.2 * 2 ** (attempt - 1))
 
 
-def run_retrying(env, func, label):
+def run_retrying(env, func, label, read_committed=False):
     """Call ``func()`` in a savepoint and return ``(result, retries)``; on a
     concurrency error roll the savepoint back and try again, up to
     MAX_RETRIES times. When every try failed, return ``(None, retries)``:
@@ -35,10 +36,24 @@ def run_retrying(env, func, label):
     PostgreSQL's REPEATABLE READ keeps the transaction's snapshot across a
     savepoint, so a serialization failure would come back on every try: in
     a job the work before the savepoint (consistent by itself) is committed
-    before retrying, which starts a new snapshot. Tests cannot commit; there
-    the retry stays in the transaction."""
+    before retrying, which starts a new snapshot. Tests and module installs
+    cannot commit; there the retry stays in the transaction.
+
+    ``read_committed``: in a job, each try is a transaction of its own at
+    READ COMMITTED, for a ``func`` that first locks the rows it will write.
+    A concurrent edit of a locked row then waits for the batch, and the
+    batch waits for an edit in progress, where REPEATABLE READ would fail
+    on every row changed since the snapshot: a busy customer slows a batch
+    down instead of failing it (a deadlock or a lock timeout is retried)."""
     env.flush_all()
+    # Only a job owns its transaction: tests roll back, and a module install
+    # (the demo's replayed days) must stay one transaction.
+    in_job = env.registry.ready and not odoo.modules.module.current_test
     for retries in range(MAX_RETRIES + 1):
+        if in_job and (retries or read_committed):
+            env.cr.commit()
+            if read_committed:
+                env.cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
         try:
             with env.cr.savepoint():
                 return func(), retries
@@ -53,7 +68,5 @@ def run_retrying(env, func, label):
                 )
                 return None, retries
             _logger.info("%s: %s, retrying", label, reason)
-            if not odoo.modules.module.current_test:  # tests roll back instead
-                env.cr.commit()
             backoff(retries + 1)
     raise AssertionError("unreachable")
