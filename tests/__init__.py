@@ -35,3 +35,6 @@ from . import (
 
 # isort: split
 from . import test_delivery, test_dunning_retry, test_rate_import
+
+# isort: split
+from . import test_payment_terms_disclosure
