@@ -27,9 +27,9 @@ class CreditPaymentTermsDisclosureInvoice(models.TransientModel):
         [("received", "Invoices received"), ("issued", "Invoices issued")],
         readonly=True,
     )
-    date_due = fields.Date(readonly=True)
+    date_due = fields.Date(string="Due Date", readonly=True)
     date_paid = fields.Date(string="Settled On", readonly=True)
-    days_late = fields.Integer(string="Days Late", readonly=True, aggregator="max")
+    days_late = fields.Integer(readonly=True, aggregator="max")
     bucket = fields.Selection(
         [
             ("0", "0 days (indicative)"),
