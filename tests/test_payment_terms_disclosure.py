@@ -220,6 +220,26 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
         )
         self.assertEqual(received["total"]["count"], 1)
 
+    def test_payment_without_journal_entry(self):
+        """A payment without journal entry (its method has no outstanding
+        account) settles the invoice on its date though the receivable line
+        stays open: not unpaid at the closing, paid 20 days late in II."""
+        bank = self.company_data["default_journal_bank"]
+        bank.inbound_payment_method_line_ids.payment_account_id = False
+        invoice = self._invoice("out_invoice", 100, "2026-11-01", "2026-11-30")
+        payment = self.pay(invoice, None, "2026-12-20")
+        self.assertFalse(payment.move_id)
+        self.assertTrue(invoice.amount_residual)
+        closing = self._wizard()._credit_figures()["issued"]["cells"]
+        self.assertEqual((closing["total"]["count"], closing["1_30"]["count"]), (5, 1))
+        year = self._wizard(presentation="year")._credit_figures()["issued"]["cells"]
+        self.assertEqual((year["1_30"]["count"], year["1_30"]["amount"]), (1, 120.0))
+        # Before the payment's date, the invoice was unpaid: 1 to 30 days on
+        # 19 December with C1 (18 days) and C4 (29 days).
+        before = self._wizard(date_closing=date(2026, 12, 19))._credit_figures()
+        cell = before["issued"]["cells"]["1_30"]
+        self.assertEqual((cell["count"], cell["amount"]), (3, 1200.0))
+
     def test_drill_down_reproduces_the_cells(self):
         """The invoices behind each cell, with the amount each counts for."""
         wizard = self._wizard()

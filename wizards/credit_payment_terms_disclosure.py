@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools.siren import partner_numbers
 from .credit_aged_balance_wizard import xlsx_money_format
 
 # The delay buckets of the official tables (arrêté of 20 March 2017, annex
@@ -244,10 +245,25 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
             )
         ) or (0,)
 
+    def _credit_entryless_payments(self, company):
+        """Rows (move_id, date) of the payments without journal entry (Odoo
+        18: a payment method without outstanding account) of the company's
+        invoices: they settle an invoice (its payment state) while its
+        payable or receivable line stays open until the bank reconciliation."""
+        return SQL(
+            """SELECT rel.invoice_id AS move_id, pay.date
+                 FROM account_move__account_payment rel
+                 JOIN account_payment pay ON pay.id = rel.payment_id
+                WHERE pay.move_id IS NULL AND pay.state IN ('in_process', 'paid')
+                  AND pay.company_id = %s""",
+            company.id,
+        )
+
     def _credit_unpaid_source(self, company):
         """I: the invoices with an amount due on the closing date, summed
         over their payable or receivable lines (installments) by the aged
-        balance's as-of-date query."""
+        balance's as-of-date query; an invoice settled by payments without
+        journal entry dated by the closing is paid."""
         open_lines = self.env["credit.aged.balance"]._credit_aged_lines_query(
             self.date_closing,
             company,
@@ -261,31 +277,52 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
             open_lines,
         )
         types = SIDES["received"]["move_types"] + SIDES["issued"]["move_types"]
-        condition = SQL("move.move_type IN %s", types)
+        condition = SQL(
+            """move.move_type IN %(types)s
+               AND NOT (move.payment_state IN %(paid)s AND EXISTS (
+                   SELECT 1 FROM (%(entryless)s) AS entryless
+                    WHERE entryless.move_id = move.id
+                      AND entryless.date <= %(closing)s))""",
+            types=types,
+            paid=PAID_STATES,
+            entryless=self._credit_entryless_payments(company),
+            closing=self.date_closing,
+        )
         return source, SQL("NULL::date"), SQL("source.residual"), condition
 
     def _credit_settled_source(self, company):
         """II: the invoices (refunds are not paid late) fully settled during
-        the year: paid now, their last reconciliation dated in the year."""
+        the year: paid now, the last of their reconciliations and payments
+        without journal entry dated in the year."""
         source = SQL(
-            """(SELECT aml.move_id, MAX(partial.max_date) AS date_paid
+            """(SELECT move_id, MAX(date_paid) AS date_paid
                   FROM (
-                        SELECT debit_move_id AS line_id, max_date
-                          FROM account_partial_reconcile
-                         WHERE max_date >= %(date_from)s AND company_id = %(company)s
+                        SELECT aml.move_id, partial.max_date AS date_paid
+                          FROM (
+                                SELECT debit_move_id AS line_id, max_date
+                                  FROM account_partial_reconcile
+                                 WHERE max_date >= %(date_from)s
+                                   AND company_id = %(company)s
+                             UNION ALL
+                                SELECT credit_move_id, max_date
+                                  FROM account_partial_reconcile
+                                 WHERE max_date >= %(date_from)s
+                                   AND company_id = %(company)s
+                               ) AS partial
+                          JOIN account_move_line aml ON aml.id = partial.line_id
+                         WHERE aml.account_id IN %(accounts)s
                      UNION ALL
-                        SELECT credit_move_id, max_date
-                          FROM account_partial_reconcile
-                         WHERE max_date >= %(date_from)s AND company_id = %(company)s
-                       ) AS partial
-                  JOIN account_move_line aml ON aml.id = partial.line_id
-                 WHERE aml.account_id IN %(accounts)s
-              GROUP BY aml.move_id
-                HAVING MAX(partial.max_date) <= %(date_to)s) AS source""",
+                        SELECT move_id, date
+                          FROM (%(entryless)s) AS entryless
+                         WHERE date >= %(date_from)s
+                       ) AS settlements
+              GROUP BY move_id
+                HAVING MAX(date_paid) <= %(date_to)s) AS source""",
             date_from=self.date_from,
             date_to=self.date_to,
             company=company.id,
             accounts=self._credit_accounts(),
+            entryless=self._credit_entryless_payments(company),
         )
         condition = SQL(
             "move.move_type IN %s AND move.payment_state IN %s",
@@ -306,6 +343,9 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
             + ["company_id", "date", "invoice_date", "invoice_date_due", "move_type"]
             + ["payment_state", "state"]
         )
+        self.env["account.move"].flush_model(["matched_payment_ids"])
+        self.env["account.payment"].flush_model(["company_id", "date", "move_id"])
+        self.env["account.payment"].flush_model(["state"])
         self.env["credit.dispute"].flush_model(["date_closed", "move_id", "state"])
 
     def _credit_figures(self):
@@ -754,6 +794,9 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
         sheet.autofilter(0, 0, max(len(rows), 1), len(names) - 1)
         sheet.set_column(0, 1, 24)
         sheet.set_column(2, len(names) - 1, 14)
+
+    def _credit_siren(self):
+        return partner_numbers(self.company_id)[0]
 
     def _credit_period(self):
         """The fiscal year, closing date and currency of the table."""
