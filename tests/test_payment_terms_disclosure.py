@@ -373,3 +373,20 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
             self.assertIn(expected, text)
         for english in ("Invoices", "Fiscal", "Contractual", "taxes included", "days"):
             self.assertNotIn(english, text)
+        year = self._wizard(presentation="year", reference_terms="legal")
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "credit_collection.action_report_credit_payment_terms_disclosure",
+                year.ids,
+            )
+        )
+        text = " ".join(poppler("pdftotext", pdf).split())
+        for expected in (
+            "Article D. 441 II : factures émises ayant connu un retard de paiement",
+            "Nombre cumulé de factures concernées",
+            "Pourcentage du nombre total des factures reçues / émises dans l'année",
+            "☐ Délais contractuels : ☒ Délais légaux : 30 jours à compter de la date",
+        ):
+            self.assertIn(expected, text)
