@@ -334,13 +334,7 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
         ]
         self.assertEqual(sum(row[10] for row in issued_late), 4000.0)
 
-    @mute_logger(*REPORT_LOGGERS)
-    def test_pdf_in_french(self):
-        """The PDF is the official French table, in the company's language."""
-        self.env["res.lang"]._activate_lang("fr_FR")
-        load_french_fragments(self.env)
-        self.company.partner_id.lang = "fr_FR"
-        wizard = self._wizard()
+    def _pdf_text(self, wizard):
         pdf, report_type = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
@@ -350,9 +344,15 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
             )
         )
         self.assertEqual(report_type, "pdf")
-        with open("/tmp/wt-d441-disclosure.pdf", "wb") as out:
-            out.write(pdf)
-        text = " ".join(poppler("pdftotext", pdf).split())
+        return " ".join(poppler("pdftotext", pdf).split())
+
+    @mute_logger(*REPORT_LOGGERS)
+    def test_pdf_in_french(self):
+        """The PDF is the official French table, in the company's language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        load_french_fragments(self.env)
+        self.company.partner_id.lang = "fr_FR"
+        text = self._pdf_text(self._wizard())
         for expected in (
             "Article D. 441 I.-1° : factures reçues non réglées",
             "Article D. 441 I.-2° : factures émises non réglées",
@@ -373,16 +373,9 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
             self.assertIn(expected, text)
         for english in ("Invoices", "Fiscal", "Contractual", "taxes included", "days"):
             self.assertNotIn(english, text)
-        year = self._wizard(presentation="year", reference_terms="legal")
-        pdf, _type = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(
-                "credit_collection.action_report_credit_payment_terms_disclosure",
-                year.ids,
-            )
+        text = self._pdf_text(
+            self._wizard(presentation="year", reference_terms="legal")
         )
-        text = " ".join(poppler("pdftotext", pdf).split())
         for expected in (
             "Article D. 441 II : factures émises ayant connu un retard de paiement",
             "Nombre cumulé de factures concernées",

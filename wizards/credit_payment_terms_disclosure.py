@@ -1,4 +1,3 @@
-import base64
 import io
 from datetime import timedelta
 
@@ -9,7 +8,8 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools.siren import partner_numbers
-from .credit_aged_balance_wizard import xlsx_money_format
+from ..tools.sql_insert import insert_select
+from .credit_aged_balance_wizard import xlsx_download, xlsx_money_format
 
 # The delay buckets of the official tables (arrêté of 20 March 2017, annex
 # 4-1 of the Code de commerce): (key, first day late, last day late).
@@ -432,24 +432,14 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
         self.ensure_one()
         self._credit_flush()
         self.invoice_ids.unlink()
-        self.env["credit.payment.terms.disclosure.invoice"].flush_model()
         columns = ["move_id", "company_id", "partner_id", "side", "date_due"]
         columns += ["date_paid", "days_late", "bucket", "amount_total", "amount"]
         columns += ["excluded"]
-        self.env.cr.execute(
-            SQL(
-                """
-            INSERT INTO credit_payment_terms_disclosure_invoice
-                   (wizard_id, create_uid, write_uid, create_date, write_date, %(cols)s)
-            SELECT %(wizard)s, %(uid)s, %(uid)s, now() at time zone 'UTC',
-                   now() at time zone 'UTC', %(cols)s
-              FROM (%(query)s) AS invoices
-            """,
-                cols=SQL(", ").join(SQL.identifier(col) for col in columns),
-                wizard=self.id,
-                uid=self.env.uid,
-                query=self._credit_invoices_query(),
-            )
+        insert_select(
+            self.env["credit.payment.terms.disclosure.invoice"],
+            columns,
+            self._credit_invoices_query(),
+            wizard_id=self.id,
         )
         self.invalidate_recordset(["invoice_ids"])
 
@@ -480,21 +470,14 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
     def action_export_xlsx(self):
         """The tables and their invoices as a spreadsheet, downloaded at once."""
         self.ensure_one()
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(self._credit_xlsx_content()),
-                "xlsx_filename": self.env._(
-                    "payment_terms_disclosure_%(date)s.xlsx",
-                    date=fields.Date.to_string(self.date_closing),
-                ),
-            }
+        return xlsx_download(
+            self,
+            self._credit_xlsx_content(),
+            self.env._(
+                "payment_terms_disclosure_%(date)s.xlsx",
+                date=fields.Date.to_string(self.date_closing),
+            ),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/"
-            f"{self.xlsx_filename}?download=true",
-            "target": "self",
-        }
 
     # Layout of the official table (PDF and XLSX) ------------------------
 
