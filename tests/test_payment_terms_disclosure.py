@@ -130,9 +130,9 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
             {"company_id": self.company.id, **YEAR, **values}
         )
 
-    def _cells(self, figures, side, key):
+    def _cells(self, figures, side, key, names=("count", "amount", "percent")):
         cell = figures[side]["cells"][key]
-        return cell["count"], cell["amount"], cell["percent"]
+        return tuple(cell[name] for name in names)
 
     def test_unpaid_at_closing(self):
         """Table I: residual at the closing date (payments after it do not
@@ -192,33 +192,20 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
         due date and their settlement; percentages of the number and of the
         amount incl. VAT of the year's invoices (C3, paid in 2027, is not in)."""
         figures = self._wizard(presentation="year")._credit_figures()
-        issued = figures["issued"]["cells"]
-        self.assertEqual((issued["0"]["count"], issued["0"]["amount"]), (1, 300.0))
+        names = ("count", "amount", "count_percent", "percent")
+        self.assertEqual(self._cells(figures, "issued", "0", names[:2]), (1, 300.0))
         self.assertEqual(
-            (
-                issued["31_60"]["count"],
-                issued["31_60"]["amount"],
-                issued["31_60"]["count_percent"],
-                issued["31_60"]["percent"],
-            ),
-            (1, 480.0, 12.5, 7.48),
+            self._cells(figures, "issued", "31_60", names), (1, 480.0, 12.5, 7.48)
         )
-        self.assertEqual(issued["total"]["amount"], 480.0)
+        self.assertEqual(figures["issued"]["cells"]["total"]["amount"], 480.0)
         self.assertEqual(
             (figures["issued"]["base_count"], figures["issued"]["base_total"]),
             (8, 6420.0),
         )
-        received = figures["received"]["cells"]
         self.assertEqual(
-            (
-                received["1_30"]["count"],
-                received["1_30"]["amount"],
-                received["1_30"]["count_percent"],
-                received["1_30"]["percent"],
-            ),
-            (1, 600.0, 33.33, 14.29),
+            self._cells(figures, "received", "1_30", names), (1, 600.0, 33.33, 14.29)
         )
-        self.assertEqual(received["total"]["count"], 1)
+        self.assertEqual(figures["received"]["cells"]["total"]["count"], 1)
 
     def test_payment_without_journal_entry(self):
         """A payment without journal entry (its method has no outstanding
