@@ -182,6 +182,35 @@ def bench_aged_balance(env):
             env["credit.aged.balance"]._credit_aged_balance(as_of, companies)
 
 
+def bench_payment_terms_disclosure(env):
+    """Both D. 441-6 tables (received and issued) of each company, closed
+    today over the last 365 days, in each presentation."""
+    if "credit.payment.terms.disclosure" not in env:
+        print("payment terms disclosure: not available in this version")
+        return
+    today = fields.Date.context_today(env.user)
+    for company in env["res.company"].search([("name", "like", "Bench %")]):
+        for presentation in ("closing", "year"):
+            wizard = env["credit.payment.terms.disclosure"].create(
+                {
+                    "company_id": company.id,
+                    "date_from": today - timedelta(days=364),
+                    "date_to": today,
+                    "presentation": presentation,
+                }
+            )
+            env.invalidate_all()
+            with measure(f"D441-6 tables {presentation}, {company.name}"):
+                figures = wizard._credit_figures()
+            counted = sum(
+                cell["count"]
+                for side in figures.values()
+                for key, cell in side["cells"].items()
+                if key != "total"
+            )
+            print(f"    invoices in (A)={counted}")
+
+
 def serve_http(env):
     """wkhtmltopdf fetches the report's assets over HTTP: serve Odoo on a
     free loopback port for the letters step, as a running server would."""
@@ -397,6 +426,7 @@ def main():
         bench_dunning(env, cr)
         bench_risk(env, cr)
         bench_aged_balance(env)
+        bench_payment_terms_disclosure(env)
         try:
             bench_letters(env, args.letters)
         except Exception as error:  # report it, go on with OCA

@@ -5,6 +5,8 @@ from odoo.tools.sql import create_index
 
 from ..tools.aging import AGING_BUCKETS, bucket_fields
 
+RECEIVABLE = ("asset_receivable",)
+
 
 class CreditAgedBalance(models.AbstractModel):
     """The aged balance (balance âgée) as of any date, computed by one SQL
@@ -97,14 +99,15 @@ class CreditAgedBalance(models.AbstractModel):
         )
 
     @api.model
-    def _credit_line_filter(self, as_of, companies, filters):
-        """Posted receivable lines of ``companies`` dated by ``as_of``. The
-        receivable accounts are given by id: the planner then estimates the
-        lines well and drives the joins from the few recent partials."""
+    def _credit_line_filter(self, as_of, companies, filters, account_types=RECEIVABLE):
+        """Posted receivable lines (or of ``account_types``) of ``companies``
+        dated by ``as_of``. The accounts are given by id: the planner then
+        estimates the lines well and drives the joins from the few recent
+        partials."""
         accounts = (
             self.env["account.account"]
             .sudo()
-            ._search([("account_type", "=", "asset_receivable")])
+            ._search([("account_type", "in", account_types)])
         )
         return SQL(
             """aml.parent_state = 'posted'
@@ -119,8 +122,11 @@ class CreditAgedBalance(models.AbstractModel):
         )
 
     @api.model
-    def _credit_aged_lines_query(self, as_of, companies, filters=None):
-        """One row per receivable line open on ``as_of``: id, move, company,
+    def _credit_aged_lines_query(
+        self, as_of, companies, filters=None, account_types=RECEIVABLE
+    ):
+        """One row per receivable line (or of ``account_types``: the payables
+        of the payment-terms disclosure) open on ``as_of``: id, move, company,
         partner (as on the line), date, due date and residual in company
         currency as it stood that day (credit notes and unapplied payments
         negative).
@@ -129,7 +135,7 @@ class CreditAgedBalance(models.AbstractModel):
         reconciliations dated after that day undone: those are few, so only
         the open lines and the lines they touch are read, never the whole
         reconciled history."""
-        where = self._credit_line_filter(as_of, companies, filters)
+        where = self._credit_line_filter(as_of, companies, filters, account_types)
         columns = SQL(
             "aml.id AS line_id, aml.move_id, aml.company_id, aml.partner_id,"
             " %s - COALESCE(aml.date_maturity, aml.date) AS age",

@@ -60,3 +60,25 @@ def insert_records(model, rows, authors=True):
         if field.store and field.compute and field.name not in columns:
             env.add_to_compute(field, records)
     return records
+
+
+def insert_select(model, columns, query, **constants):
+    """Insert into ``model``'s table the rows of ``query`` (an ``SQL``
+    SELECT giving ``columns``), each with the ``constants`` (column=value)
+    and the magic columns: a wizard's result rows in one ``INSERT ...
+    SELECT``, whatever their number."""
+    env = model.env
+    now = fields.Datetime.now()
+    fixed = dict(constants, create_uid=env.uid, write_uid=env.uid)
+    fixed.update(create_date=now, write_date=now)
+    model.flush_model()
+    env.cr.execute(
+        SQL(
+            "INSERT INTO %s (%s) SELECT %s, %s FROM (%s) AS source",
+            SQL.identifier(model._table),
+            SQL(", ").join(SQL.identifier(name) for name in [*fixed, *columns]),
+            SQL(", ").join(SQL("%s", value) for value in fixed.values()),
+            SQL(", ").join(SQL.identifier("source", name) for name in columns),
+            query,
+        )
+    )

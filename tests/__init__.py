@@ -39,3 +39,6 @@ from . import test_delivery, test_dunning_retry, test_query_counts, test_rate_im
 
 # isort: split
 from . import test_translations
+
+# isort: split
+from . import test_payment_terms_disclosure

@@ -16,4 +16,10 @@ from . import (
 )
 
 # isort: split
+from . import (
+    credit_payment_terms_disclosure,
+    credit_payment_terms_disclosure_invoice,
+)
+
+# isort: split
 from . import credit_case_file

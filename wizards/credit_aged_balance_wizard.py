@@ -5,8 +5,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from ..models.sql_insert import insert_select
 from ..tools.aging import bucket_fields
 
 
@@ -18,6 +18,18 @@ def xlsx_money_format(currency):
     if currency.position == "before":
         return f'"{symbol}" #,##{decimals}'
     return f'#,##{decimals} "{symbol}"'
+
+
+def xlsx_download(wizard, content, filename):
+    """Store a workbook on the wizard (its ``xlsx_file`` and
+    ``xlsx_filename``) and return the action that downloads it at once."""
+    wizard.write({"xlsx_file": base64.b64encode(content), "xlsx_filename": filename})
+    return {
+        "type": "ir.actions.act_url",
+        "url": f"/web/content/{wizard._name}/{wizard.id}/xlsx_file/"
+        f"{filename}?download=true",
+        "target": "self",
+    }
 
 
 class CreditAgedBalanceWizard(models.TransientModel):
@@ -82,27 +94,17 @@ class CreditAgedBalanceWizard(models.TransientModel):
         service._credit_check_companies(companies)
         service._credit_flush()
         self.line_ids.unlink()
-        self.env["credit.aged.balance.line"].flush_model()
         amounts = [name for name, _label in bucket_fields()]
         amounts += ["amount_overdue", "amount_total"]
         columns = ["company_id", "partner_id", "collector_id", "salesperson_id"]
         columns += ["grade_id"] + amounts
-        self.env.cr.execute(
-            SQL(
-                """
-            INSERT INTO credit_aged_balance_line
-                   (wizard_id, create_uid, write_uid, create_date, write_date, %(cols)s)
-            SELECT %(wizard)s, %(uid)s, %(uid)s, now() at time zone 'UTC',
-                   now() at time zone 'UTC', %(cols)s
-              FROM (%(query)s) AS aged
-            """,
-                cols=SQL(", ").join(SQL.identifier(col) for col in columns),
-                wizard=self.id,
-                uid=self.env.uid,
-                query=service._credit_aged_partner_query(
-                    self.date, companies, self._credit_filters()
-                ),
-            )
+        insert_select(
+            self.env["credit.aged.balance.line"],
+            columns,
+            service._credit_aged_partner_query(
+                self.date, companies, self._credit_filters()
+            ),
+            wizard_id=self.id,
         )
         self.invalidate_recordset(["line_ids"])
 
@@ -130,21 +132,13 @@ class CreditAgedBalanceWizard(models.TransientModel):
         """The aged balance as a spreadsheet, downloaded at once."""
         self.ensure_one()
         self._credit_compute_lines()
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(self._credit_xlsx_content()),
-                "xlsx_filename": self.env._(
-                    "aged_balance_%(date)s.xlsx",
-                    date=fields.Date.to_string(self.date),
-                ),
-            }
+        return xlsx_download(
+            self,
+            self._credit_xlsx_content(),
+            self.env._(
+                "aged_balance_%(date)s.xlsx", date=fields.Date.to_string(self.date)
+            ),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/"
-            f"{self.xlsx_filename}?download=true",
-            "target": "self",
-        }
 
     def _credit_headers(self):
         fields_info = self.env["credit.aged.balance.line"]._fields
