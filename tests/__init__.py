@@ -38,3 +38,6 @@ from . import test_delivery, test_dunning_retry, test_rate_import
 
 # isort: split
 from . import test_translations
+
+# isort: split
+from . import test_payment_forecast
