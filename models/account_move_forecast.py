@@ -3,6 +3,15 @@ from odoo.tools.misc import format_date
 
 from ..tools.payment_forecast import HISTORY_DAYS
 
+# What the daily computation stores, the explanation's inputs.
+EXPECTED_FIELDS = [
+    "credit_expected_date",
+    "credit_expected_low",
+    "credit_expected_high",
+    "credit_expected_basis",
+    "credit_expected_delay",
+    "credit_expected_count",
+]
 BASES = [
     ("customer", "Customer's history"),
     ("company", "Company's history"),
@@ -44,14 +53,7 @@ class AccountMove(models.Model):
         string="Expected Payment Explanation", compute="_compute_credit_expected_note"
     )
 
-    @api.depends(
-        "credit_expected_date",
-        "credit_expected_low",
-        "credit_expected_high",
-        "credit_expected_basis",
-        "credit_expected_delay",
-        "credit_expected_count",
-    )
+    @api.depends(*EXPECTED_FIELDS)
     @api.depends_context("lang")
     def _compute_credit_expected_note(self):
         for move in self:

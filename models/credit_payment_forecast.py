@@ -11,20 +11,13 @@ from ..tools.receivable import (
     OPEN_PAYMENT_STATES,
     SETTLED_PAYMENT_STATES,
 )
+from .account_move_forecast import EXPECTED_FIELDS
 from .credit_engine import CONTROLLER
 
 # The backtest replays the forecast made this many weeks ago.
 BACKTEST_WEEKS = (4, 8, 12)
 # Customers named among the forecast's drivers.
 TOP_DRIVERS = 5
-EXPECTED_FIELDS = [
-    "credit_expected_date",
-    "credit_expected_low",
-    "credit_expected_high",
-    "credit_expected_basis",
-    "credit_expected_delay",
-    "credit_expected_count",
-]
 
 
 class CreditPaymentForecast(models.AbstractModel):
