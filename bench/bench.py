@@ -191,10 +191,10 @@ def bench_forecast(env, cr):
         with measure(f"13-week forecast ({company.name})"):
             Forecast._credit_forecast(company, today)
         with measure(f"forecast backtest 4/8/12 weeks ({company.name})") as info:
-            info["mae_share"] = [
-                result["share"] and round(result["share"], 3)
+            info["mae_share"] = " / ".join(
+                f"{result['share']:.1%}" if result["share"] is not None else "-"
                 for result in Forecast._credit_backtest(company, today)
-            ]
+            )
         print(f"    backtest error / collected per week: {info['mae_share']}")
 
 
