@@ -46,6 +46,7 @@
         "views/credit_risk_grade_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
+        "views/credit_payment_forecast_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_company_views.xml",
         "views/credit_interest_rate_views.xml",

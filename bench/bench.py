@@ -211,6 +211,29 @@ def bench_payment_terms_disclosure(env):
             print(f"    invoices in (A)={counted}")
 
 
+def bench_forecast(env, cr):
+    """Expected payment dates of every open invoice, then the 13-week
+    forecast and its backtest, per company (issue #20, part 3)."""
+    if "credit.payment.forecast" not in env:
+        print("payment forecast: not available in this version")
+        return
+    Forecast = env["credit.payment.forecast"]
+    today = fields.Date.context_today(env.user)
+    for company in env["res.company"].search([("name", "like", "Bench %")]):
+        with measure(f"expected payment dates ({company.name})") as info:
+            info["invoices"] = Forecast._credit_compute_expected_dates(company)
+        cr.commit()
+        print(f"    open invoices dated: {info['invoices']}")
+        with measure(f"13-week forecast ({company.name})"):
+            Forecast._credit_forecast(company, today)
+        with measure(f"forecast backtest 4/8/12 weeks ({company.name})") as info:
+            info["mae_share"] = " / ".join(
+                f"{result['share']:.1%}" if result["share"] is not None else "-"
+                for result in Forecast._credit_backtest(company, today)
+            )
+        print(f"    backtest error / collected per week: {info['mae_share']}")
+
+
 def serve_http(env):
     """wkhtmltopdf fetches the report's assets over HTTP: serve Odoo on a
     free loopback port for the letters step, as a running server would."""
@@ -427,6 +450,7 @@ def main():
         bench_risk(env, cr)
         bench_aged_balance(env)
         bench_payment_terms_disclosure(env)
+        bench_forecast(env, cr)
         try:
             bench_letters(env, args.letters)
         except Exception as error:  # report it, go on with OCA

@@ -62,3 +62,6 @@ from . import (
 
 # isort: split
 from . import ir_qweb
+
+# isort: split
+from . import account_move_forecast, credit_payment_forecast, res_partner_forecast

@@ -105,6 +105,9 @@ class CreditCollectionDashboard(models.AbstractModel):
                 "trend": self._credit_trend_chart(history, current, today),
                 "recovered": self._credit_recovered_chart(companies, today),
                 "collectors": self._credit_collector_chart(companies),
+                "forecast": self.env["credit.payment.forecast"]._credit_dashboard_chart(
+                    companies, today, currency
+                ),
             },
         }
 

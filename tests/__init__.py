@@ -41,4 +41,4 @@ from . import test_delivery, test_dunning_retry, test_query_counts, test_rate_im
 from . import test_translations
 
 # isort: split
-from . import test_payment_terms_disclosure
+from . import test_payment_forecast, test_payment_terms_disclosure

@@ -2,7 +2,7 @@
 
 import { registry } from "@web/core/registry";
 
-const CHARTS = ["aging", "trend", "recovered", "collectors"];
+const CHARTS = ["aging", "trend", "recovered", "collectors", "forecast"];
 
 registry.category("web_tour.tours").add("credit_collection_dashboard", {
     steps: () => [

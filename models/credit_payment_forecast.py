@@ -1,0 +1,402 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.misc import format_amount, format_date, formatLang
+
+from ..tools import payment_forecast as pf
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
+from .account_move_forecast import EXPECTED_FIELDS
+from .credit_engine import CONTROLLER
+
+# The backtest replays the forecast made this many weeks ago.
+BACKTEST_WEEKS = (4, 8, 12)
+# Customers named among the forecast's drivers.
+TOP_DRIVERS = 5
+
+
+class CreditPaymentForecast(models.AbstractModel):
+    """Expected payment dates of the open invoices and the 13-week cash-in
+    forecast built on them, with its backtest. The statistics are
+    ``tools/payment_forecast.py``; here the ledger is read and the dates
+    stored, per company, in a fixed number of queries."""
+
+    _name = "credit.payment.forecast"
+    _description = "Cash-in Forecast"
+
+    # ------------------------------------------------------------------
+    # The ledger
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_ledger(self, company, since, until):
+        """Every customer invoice of ``company`` the forecast reads, as
+        ``payment_forecast.Invoice``: the open ones, and those fully paid
+        from ``since`` on, dated before ``until``, with their
+        reconciliations (company currency: ``account.partial.reconcile
+        .amount``). One query; reversed invoices (cancelled by a credit
+        note) are left out."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.id, move.commercial_partner_id, move.date,
+                       move.invoice_date_due, move.amount_total_signed,
+                       move.amount_residual_signed,
+                       move.payment_state IN %(settled)s,
+                       COALESCE(array_agg(part.max_date ORDER BY part.max_date)
+                                FILTER (WHERE part.id IS NOT NULL), '{}'),
+                       COALESCE(array_agg(part.amount ORDER BY part.max_date)
+                                FILTER (WHERE part.id IS NOT NULL), '{}')
+                  FROM account_move move
+             LEFT JOIN account_move_line line
+                    ON line.move_id = move.id
+                   AND line.display_type = 'payment_term'
+             LEFT JOIN account_partial_reconcile part
+                    ON part.debit_move_id = line.id
+                 WHERE move.company_id = %(company)s
+                   AND move.move_type IN %(types)s
+                   AND move.state = 'posted'
+                   AND move.payment_state IN %(states)s
+                   AND move.date < %(until)s
+              GROUP BY move.id
+                HAVING move.payment_state IN %(open)s
+                    OR MAX(part.max_date) >= %(since)s
+                """,
+                settled=tuple(SETTLED_PAYMENT_STATES[:2]),
+                until=until,
+                company=company.id,
+                types=CUSTOMER_INVOICE_TYPES,
+                states=OPEN_PAYMENT_STATES + SETTLED_PAYMENT_STATES[:2],
+                open=OPEN_PAYMENT_STATES,
+                since=since,
+            )
+        )
+        return [
+            pf.Invoice(
+                id=row[0],
+                partner=row[1],
+                date=row[2],
+                due=row[3] or row[2],
+                total=float(row[4]),
+                residual=float(row[5]),
+                settled=row[6],
+                payments=[
+                    (day, float(amount))
+                    for day, amount in zip(row[7], row[8], strict=True)
+                ],
+            )
+            for row in rows
+        ]
+
+    @api.model
+    def _credit_commitments(self, company, today):
+        """The dates customers committed to for their open invoices:
+        ``{move_id: ("promise"|"plan", date)}``. An open promise covering the
+        invoice gives its date (the earliest of several); else an active
+        plan gives the installment that pays it (oldest invoices first).
+        Three queries."""
+        commitments = {}
+        promises = self.env["credit.promise"].search(
+            [("company_id", "=", company.id), ("state", "=", "open")],
+            order="promise_date desc",
+        )
+        for promise in promises:
+            for move in promise.move_ids:
+                commitments[move.id] = ("promise", promise.promise_date)
+        plans = self.env["credit.payment.plan"].search(
+            [("company_id", "=", company.id), ("state", "=", "active")]
+        )
+        for plan in plans:
+            installments = [
+                (line.date_due, line.amount - line.paid_amount)
+                for line in plan.installment_ids.sorted("date_due")
+                if line.state in ("open", "late")
+            ]
+            moves = plan.move_ids.filtered(
+                lambda m: m.payment_state in OPEN_PAYMENT_STATES
+            ).sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+            dates = pf.allocate_installments(
+                [(move.id, move.amount_residual_signed) for move in moves],
+                installments,
+            )
+            for move_id, day in dates.items():
+                commitments.setdefault(move_id, ("plan", day))
+        return commitments
+
+    # ------------------------------------------------------------------
+    # Expected payment dates
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_credit_compute_expected_dates(self):
+        """On demand: the daily computation, now, for the current company
+        (credit controllers only: it writes every open invoice)."""
+        if not self.env.user.has_group(CONTROLLER):
+            raise AccessError(
+                self.env._("Only credit controllers compute the expected payments.")
+            )
+        count = self._credit_compute_expected_dates(self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Expected payment dates computed for %(count)s open invoices.",
+                    count=count,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _cron_compute_expected_dates(self):
+        """Daily: the expected dates of every company's open invoices."""
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
+            self._credit_compute_expected_dates(company)
+
+    @api.model
+    def _credit_compute_expected_dates(self, company, today=None):
+        """Compute and store the expected payment date, band and basis of
+        every open invoice of ``company``: customers with fewer than
+        ``MIN_PAID_INVOICES`` paid invoices take the company's behaviour;
+        a promise or a plan installment overrides the history. A fixed
+        number of queries whatever the ledger; returns the count."""
+        today = today or fields.Date.context_today(self.with_company(company))
+        ledger = self._credit_ledger(
+            company, today - timedelta(days=pf.HISTORY_DAYS), today + timedelta(1)
+        )
+        by_partner, overall = pf.behaviours(
+            pf.paid_samples(ledger, today + timedelta(1)), today
+        )
+        commitments = self._credit_commitments(company, today)
+        columns = {name: [] for name in ["id", *EXPECTED_FIELDS]}
+        for invoice in ledger:
+            if invoice.settled:
+                continue
+            commitment = commitments.get(invoice.id)
+            stats = by_partner.get(invoice.partner)
+            if commitment:
+                basis, day = commitment
+                expected = pf.expected_from_commitment(day, today)
+            else:
+                basis = "customer" if stats else "company"
+                stats = stats or overall
+                expected = pf.expected_from_history(invoice.due, stats, today)
+            values = (
+                invoice.id,
+                *expected,
+                basis,
+                stats.median if stats else 0,
+                stats.count if stats else 0,
+            )
+            for name, value in zip(columns, values, strict=True):
+                columns[name].append(value)
+        self._credit_store_expected(company, columns)
+        return len(columns["id"])
+
+    @api.model
+    def _credit_store_expected(self, company, columns):
+        """Two UPDATEs: the new values of the open invoices (arrays
+        unnested, one parameter per column), and the values of invoices no
+        longer open cleared."""
+        types = ["int", "date", "date", "date", "varchar", "int", "int"]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move
+                   SET %s
+                  FROM unnest(%s) AS data(%s)
+                 WHERE move.id = data.id
+                """,
+                SQL(", ").join(
+                    SQL("%s = data.%s", SQL.identifier(name), SQL.identifier(name))
+                    for name in EXPECTED_FIELDS
+                ),
+                SQL(", ").join(
+                    SQL("%s::" + kind + "[]", values)
+                    for kind, values in zip(types, columns.values(), strict=True)
+                ),
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move
+                   SET %s
+                 WHERE company_id = %s
+                   AND credit_expected_date IS NOT NULL
+                   AND id != ALL(%s)
+                """,
+                SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(name)) for name in EXPECTED_FIELDS
+                ),
+                company.id,
+                columns["id"],
+            )
+        )
+        self.env["account.move"].invalidate_model(EXPECTED_FIELDS)
+
+    # ------------------------------------------------------------------
+    # The 13-week forecast
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_forecast(self, companies, today):
+        """Expected cash-in of the open invoices of ``companies`` per week
+        (``FORECAST_WEEKS`` Monday-start weeks from this one, company
+        currency), its band, and its drivers: the customers bringing most,
+        and the share of promises and plans. Reads the stored expected
+        dates: three grouped queries."""
+        Move = self.env["account.move"]
+        first = pf.week_start(today)
+        end = first + timedelta(weeks=pf.FORECAST_WEEKS)
+        domain = [
+            *self._credit_open_domain(companies),
+            ("credit_expected_low", "<", end),
+            ("credit_expected_high", ">=", first),
+        ]
+        groups = Move._read_group(
+            domain,
+            [
+                "credit_expected_date:day",
+                "credit_expected_low:day",
+                "credit_expected_high:day",
+            ],
+            ["amount_residual_signed:sum"],
+        )
+        weeks = pf.weekly_buckets(
+            [(amount, day, low, high) for day, low, high, amount in groups], today
+        )
+        horizon = [*domain, ("credit_expected_date", "<", end)]
+        customers = Move._read_group(
+            horizon,
+            ["commercial_partner_id"],
+            ["amount_residual_signed:sum"],
+            order="amount_residual_signed:sum desc",
+            limit=TOP_DRIVERS,
+        )
+        bases = dict(
+            Move._read_group(
+                horizon, ["credit_expected_basis"], ["amount_residual_signed:sum"]
+            )
+        )
+        return {
+            "weeks": weeks,
+            "customers": [(partner, amount) for partner, amount in customers],
+            "bases": bases,
+        }
+
+    @api.model
+    def _credit_open_domain(self, companies):
+        return [
+            ("company_id", "in", companies.ids),
+            ("move_type", "in", CUSTOMER_INVOICE_TYPES),
+            ("state", "=", "posted"),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
+        ]
+
+    @api.model
+    def _credit_backtest(self, companies, today):
+        """The forecast made ``BACKTEST_WEEKS`` weeks ago (on a Monday)
+        against what those invoices brought each week since, companies
+        added up: ``[{"weeks", "as_of", "forecast", "actual", "mae",
+        "share"}]``. One query per company."""
+        first = pf.week_start(today)
+        oldest = first - timedelta(weeks=max(BACKTEST_WEEKS))
+        ledgers = [
+            self._credit_ledger(
+                company, oldest - timedelta(days=pf.HISTORY_DAYS), first
+            )
+            for company in companies
+        ]
+        results = []
+        for weeks in BACKTEST_WEEKS:
+            as_of = first - timedelta(weeks=weeks)
+            forecast, actual = [0.0] * weeks, [0.0] * weeks
+            for ledger in ledgers:
+                replay = pf.backtest(ledger, as_of, weeks)
+                forecast = [a + b for a, b in zip(forecast, replay[0], strict=True)]
+                actual = [a + b for a, b in zip(actual, replay[1], strict=True)]
+            mae, share = pf.mean_absolute_error(forecast, actual)
+            results.append(
+                {
+                    "weeks": weeks,
+                    "as_of": as_of,
+                    "forecast": forecast,
+                    "actual": actual,
+                    "mae": mae,
+                    "share": share,
+                }
+            )
+        return results
+
+    # ------------------------------------------------------------------
+    # The dashboard
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_dashboard_chart(self, companies, today, currency):
+        """The dashboard's "Cash-in forecast (13 weeks)": expected and band
+        per week, what drives it, and the backtest's error per week."""
+        forecast = self._credit_forecast(companies, today)
+        weeks = forecast["weeks"]
+        bases = forecast["bases"]
+        labels = dict(
+            self.env["account.move"]
+            ._fields["credit_expected_basis"]
+            ._description_selection(self.env)
+        )
+        drivers = [
+            self.env._(
+                "%(customer)s: %(amount)s",
+                customer=partner.display_name,
+                amount=format_amount(self.env, amount, currency),
+            )
+            for partner, amount in forecast["customers"]
+        ] + [
+            self.env._(
+                "%(basis)s: %(amount)s",
+                basis=labels[basis],
+                amount=format_amount(self.env, bases[basis], currency),
+            )
+            for basis in ("promise", "plan")
+            if bases.get(basis)
+        ]
+        backtest = [
+            self.env._(
+                "Made %(weeks)s weeks ago: off by %(mae)s a week on average "
+                "(%(share)s of what came in).",
+                weeks=result["weeks"],
+                mae=format_amount(self.env, result["mae"], currency),
+                share=(
+                    f"{formatLang(self.env, result['share'] * 100, digits=0)} %"
+                    if result["share"] is not None
+                    else "-"
+                ),
+            )
+            for result in self._credit_backtest(companies, today)
+        ]
+        return {
+            "title": self.env._("Cash-in forecast (13 weeks)"),
+            "labels": [format_date(self.env, week["start"]) for week in weeks],
+            "amount": [week["amount"] for week in weeks],
+            "low": [week["low"] for week in weeks],
+            "high": [week["high"] for week in weeks],
+            "amount_label": self.env._("Expected"),
+            "low_label": self.env._("Low"),
+            "high_label": self.env._("High"),
+            "drivers_title": self.env._("What drives it"),
+            "drivers": drivers,
+            "backtest_title": self.env._("Accuracy (backtest)"),
+            "backtest": backtest,
+            "empty": not any(week["high"] for week in weeks)
+            and self.env._("No expected payment in the next 13 weeks."),
+        }
