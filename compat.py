@@ -5,6 +5,8 @@ each branch says which series it serves, so that the rest of the addon reads
 the same on both and the 18.0 branch can be dropped in one place later.
 """
 
+import functools
+
 from odoo import release
 
 ODOO_SERIES = release.version_info[0]
@@ -110,3 +112,30 @@ def group_members(group):
 
 # The taxes of a sales order line.
 SALE_LINE_TAXES = "tax_ids" if ODOO_SERIES >= 19 else "tax_id"  # 19.0 / 18.0
+
+
+def when_registry_loaded(method):
+    """Decorates a model method called from data files that needs the whole
+    registry (loading a chart of accounts, and what is built on it)."""
+    if ODOO_SERIES < 19:  # 18.0: charts load while the modules load
+        return method
+
+    # 19.0: try_loading warns before the registry is loaded; the call waits
+    # for the end of the loading (run_registry_loaded_calls), as the chart
+    # that 19's account installs by itself does.
+    @functools.wraps(method)
+    def deferred(self, *args):
+        if self.env.registry.loaded:
+            return method(self, *args)
+        calls = self.env.registry.__dict__.setdefault("_credit_when_loaded", [])
+        calls.append((self._name, method.__name__, args))
+        return None
+
+    return deferred
+
+
+def run_registry_loaded_calls(env):
+    """Makes the calls that ``when_registry_loaded`` kept, in their order
+    (from ``_register_hook``, once the registry is loaded)."""
+    for model, name, args in env.registry.__dict__.pop("_credit_when_loaded", []):
+        getattr(env[model], name)(*args)
