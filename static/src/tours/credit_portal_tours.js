@@ -145,8 +145,6 @@ registry.category("web_tour.tours").add("credit_portal_pay_from_email", {
         {
             content: "Let the invoice page finish loading its chatter",
             trigger: "#chatterRoot:shadow .o-mail-Chatter",
-            // Its style bundle is built on first use, slowly on a busy machine.
-            timeout: 30000,
         },
     ],
 });
