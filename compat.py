@@ -5,6 +5,9 @@ each branch says which series it serves, so that the rest of the addon reads
 the same on both and the 18.0 branch can be dropped in one place later.
 """
 
+import contextlib
+import functools
+
 from odoo import release
 
 ODOO_SERIES = release.version_info[0]
@@ -17,6 +20,34 @@ def wkhtmltopdf_bin():
     if ODOO_SERIES >= 19:  # 19.0: _wkhtml() returns a named tuple
         return ir_actions_report._wkhtml().bin
     return ir_actions_report._get_wkhtmltopdf_bin()  # 18.0
+
+
+@contextlib.contextmanager
+def wkhtmltopdf_reaches_test_server(test, report_module):
+    """In the HttpCase ``test``, let the wkhtmltopdf processes that
+    ``report_module._run_command`` runs side by side load the letters'
+    assets from the test server."""
+    if ODOO_SERIES < 19:  # 18.0: the test server answers them anyway
+        yield
+        return
+    # 19.0: it answers only requests with the test's cookie, while the test
+    # lock is released; HttpCase gives both to core's own runs only (its
+    # patch of _run_wkhtmltopdf serves one process, in the test's thread).
+    from unittest.mock import patch
+
+    from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, release_test_lock
+
+    run, key = report_module._run_command, "wkhtmltopdf"
+
+    def run_with_cookie(command):
+        return run([command[0], "--cookie", TEST_CURSOR_COOKIE_NAME, key, *command[1:]])
+
+    with (
+        patch.object(report_module, "_run_command", run_with_cookie),
+        patch.object(test, "http_request_key", key),
+        release_test_lock(),
+    ):
+        yield
 
 
 if ODOO_SERIES >= 19:  # 19.0: SQL constraints are table objects of the model
@@ -110,3 +141,30 @@ def group_members(group):
 
 # The taxes of a sales order line.
 SALE_LINE_TAXES = "tax_ids" if ODOO_SERIES >= 19 else "tax_id"  # 19.0 / 18.0
+
+
+def when_registry_loaded(method):
+    """Decorates a model method called from data files that needs the whole
+    registry (loading a chart of accounts, and what is built on it)."""
+    if ODOO_SERIES < 19:  # 18.0: charts load while the modules load
+        return method
+
+    # 19.0: try_loading warns before the registry is loaded; the call waits
+    # for the end of the loading (run_registry_loaded_calls), as the chart
+    # that 19's account installs by itself does.
+    @functools.wraps(method)
+    def deferred(self, *args):
+        if self.env.registry.loaded:
+            return method(self, *args)
+        calls = self.env.registry.__dict__.setdefault("_credit_when_loaded", [])
+        calls.append((self._name, method.__name__, args))
+        return None
+
+    return deferred
+
+
+def run_registry_loaded_calls(env):
+    """Makes the calls that ``when_registry_loaded`` kept, in their order
+    (from ``_register_hook``, once the registry is loaded)."""
+    for model, name, args in env.registry.__dict__.pop("_credit_when_loaded", []):
+        getattr(env[model], name)(*args)

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..compat import run_registry_loaded_calls, when_registry_loaded
 from ..tools import late_interest
 
 # Days overdue today (negative: not yet due), amount before tax, settlement.
@@ -133,7 +134,12 @@ class CreditDemoLedger(models.AbstractModel):
     _name = "credit.demo.ledger"
     _description = "Credit & Collections Demo Ledger"
 
+    def _register_hook(self):
+        super()._register_hook()
+        run_registry_loaded_calls(self.env)
+
     @api.model
+    @when_registry_loaded
     def _load_chart_of_accounts(self, company_id):
         company = self.env["res.company"].browse(company_id)
         if company.chart_template:
@@ -148,6 +154,7 @@ class CreditDemoLedger(models.AbstractModel):
         company.currency_id = currency
 
     @api.model
+    @when_registry_loaded
     def _create_demo_ledger(self, company_id):
         """The invoices and the payments made before the replayed days; the
         replay (credit.demo.replay) receives the later payments on their

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from ..compat import when_registry_loaded
 from .credit_demo_ledger import REPLAY_DAYS
 
 _logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class CreditDemoReplay(models.AbstractModel):
     _description = "Credit & Collections Demo Replay"
 
     @api.model
+    @when_registry_loaded
     def _credit_demo_replay(self, company_id):
         try:
             from freezegun import freeze_time

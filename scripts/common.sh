@@ -1,5 +1,5 @@
 # Shared helpers for the credit_collection commands (sourced, not run).
-# They find Odoo 18 (``import odoo`` or $ODOO_SRC), start PostgreSQL when it is
+# They find Odoo 18 or 19 (``import odoo``, $ODOO_SRC, $PYTHON), start PostgreSQL when it is
 # down and expose this checkout to Odoo as ``credit_collection`` whatever the
 # folder is called.
 
@@ -17,20 +17,36 @@ info() {
     echo "==> $*" >&2
 }
 
-# Makes ``python3 -m odoo`` work: either Odoo is importable already, or
-# $ODOO_SRC names a source tree (the folder holding the ``odoo`` package).
+# Makes ``$PYTHON -m odoo`` work and says which series it runs: either Odoo is
+# importable already, or $ODOO_SRC names a source tree (the folder holding the
+# ``odoo`` package). Odoo 18.0 and 19.0 are both supported; 19.0 runs in its
+# own virtualenv (PYTHON=~/venv19/bin/python ODOO_SRC=~/odoo19), never in an
+# interpreter that has Odoo 18 on its path. Sets ODOO_SERIES, ODOO_ADDONS (the
+# core addons folders) and DEMO_OPTIONS (19.0 loads demo data on request only).
 find_odoo() {
     if [ -n "${ODOO_SRC:-}" ]; then
-        [ -f "$ODOO_SRC/odoo/__init__.py" ] \
-            || die "ODOO_SRC=$ODOO_SRC does not contain the odoo package (expected $ODOO_SRC/odoo/__init__.py)."
+        [ -f "$ODOO_SRC/odoo/release.py" ] \
+            || die "ODOO_SRC=$ODOO_SRC does not contain the odoo package (expected $ODOO_SRC/odoo/release.py)."
         export PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}"
     fi
-    local version
-    if ! version="$("$PYTHON" -c 'import odoo.release as r; print(r.major_version)' 2>/dev/null)"; then
-        die "Odoo 18.0 is not importable by $PYTHON. Install Odoo 18.0 Community (see ../shared/RUNTIME.md or https://www.odoo.com/documentation/18.0/administration/on_premise/source.html) or set ODOO_SRC to its source tree."
+    local found
+    if ! found="$("$PYTHON" -c 'import os, odoo.release as r; print(r.major_version, os.path.dirname(os.path.dirname(os.path.realpath(r.__file__))))' 2>/dev/null)"; then
+        die "Odoo is not importable by $PYTHON. Install Odoo 18.0 or 19.0 Community (see ../shared/RUNTIME.md), set ODOO_SRC to its source tree, or PYTHON to the interpreter of its virtualenv (e.g. PYTHON=~/venv19/bin/python ODOO_SRC=~/odoo19)."
     fi
-    [ "$version" = "18.0" ] || die "Odoo $version found, this addon needs Odoo 18.0."
-    ODOO_ADDONS="$("$PYTHON" -c 'import os, odoo.addons.base as b; print(os.path.dirname(os.path.dirname(b.__file__)))')"
+    ODOO_SERIES="${found%% *}"
+    local root="${found#* }"
+    if [ -n "${ODOO_SRC:-}" ] && [ "$root" != "$(cd "$ODOO_SRC" && pwd -P)" ]; then
+        die "$PYTHON imports Odoo from $root, not from ODOO_SRC=$ODOO_SRC: use the interpreter of that tree's virtualenv (PYTHON=...)."
+    fi
+    case "$ODOO_SERIES" in
+        18.0) DEMO_OPTIONS=() ;;
+        19.0) DEMO_OPTIONS=(--with-demo) ;;
+        *) die "Odoo $ODOO_SERIES found in $root, this addon needs Odoo 18.0 or 19.0." ;;
+    esac
+    # The core addons: odoo/addons, and the tree's addons/ folder of a source checkout.
+    ODOO_ADDONS="$root/odoo/addons"
+    [ -f "$root/addons/account/__manifest__.py" ] && ODOO_ADDONS="$root/addons,$ODOO_ADDONS"
+    info "Odoo $ODOO_SERIES ($root, $PYTHON)"
 }
 
 # Starts the local PostgreSQL cluster if it is down, and makes sure the

@@ -17,13 +17,13 @@ ODOO=("$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^${DB
 
 installed="$(psql -d "$DB" -Atc "select state from ir_module_module where name = 'credit_collection'" 2>/dev/null || true)"
 if [ "$installed" = "installed" ]; then
-    info "reusing database $DB (upgrading credit_collection)"
+    info "reusing database $DB (upgrading credit_collection on Odoo $ODOO_SERIES)"
     "${ODOO[@]}" -u credit_collection --stop-after-init --http-port="$PORT" --log-level=warn
 else
     drop_database "$DB"
-    info "creating database $DB with credit_collection and its demo data (2-3 minutes)"
+    info "creating database $DB with credit_collection and its demo data on Odoo $ODOO_SERIES (2-3 minutes)"
     # The French chart of accounts first: the demo company is French.
-    "${ODOO[@]}" -i l10n_fr_account --load-language=fr_FR --stop-after-init \
+    "${ODOO[@]}" -i l10n_fr_account "${DEMO_OPTIONS[@]}" --load-language=fr_FR --stop-after-init \
         --http-port="$PORT" --log-level=warn
     "${ODOO[@]}" -i credit_collection --stop-after-init --http-port="$PORT" --log-level=warn
 fi
@@ -35,7 +35,7 @@ fi
 
 cat <<MSG
 
-  Credit & Collections demo: http://localhost:$PORT  (database $DB)
+  Credit & Collections demo: http://localhost:$PORT  (database $DB, Odoo $ODOO_SERIES)
   Logins (login / password):
     admin / admin                    administrator, Credit Manager
     creditmanager / creditmanager    Hugo Marchand, Credit Manager

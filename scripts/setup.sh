@@ -2,7 +2,7 @@
 # Installs what the addon needs and can be installed from the registries
 # (Debian: PostgreSQL, wkhtmltopdf, Chromium, poppler-utils, npm for the lint's
 # prettier; PyPI: the addon's Python dependencies, websocket-client and
-# freezegun for the tests), then checks that Odoo 18 is importable.
+# freezegun for the tests), then checks that Odoo 18 or 19 is importable.
 # Idempotent: a few seconds when all is there.
 source "$(dirname "$0")/common.sh"
 
@@ -42,4 +42,4 @@ if [ ${#missing_python[@]} -gt 0 ]; then
 fi
 
 find_odoo
-info "Odoo 18.0 found ($ODOO_ADDONS); system and Python dependencies present."
+info "Odoo $ODOO_SERIES found ($ODOO_ADDONS); system and Python dependencies present."

@@ -20,10 +20,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-info "installing credit_collection on $DB and running its tests (log: $LOG)"
+info "installing credit_collection on $DB (Odoo $ODOO_SERIES) and running its tests (log: $LOG)"
 set +e
 "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^${DB}\$" \
-    -i l10n_fr_account,credit_collection --test-enable --test-tags "${CC_TEST_TAGS:-/credit_collection}" \
+    -i l10n_fr_account,credit_collection "${DEMO_OPTIONS[@]}" --test-enable --test-tags "${CC_TEST_TAGS:-/credit_collection}" \
     --stop-after-init --http-port="$(free_port)" --http-interface=127.0.0.1 \
     --max-cron-threads=0 >"$LOG" 2>&1
 odoo_status=$?
@@ -33,6 +33,7 @@ summary_status=0
 "$PYTHON" "$ADDON_DIR/scripts/test_summary.py" "$LOG" "$odoo_status" >"$LOG.summary" \
     || summary_status=$?
 echo "log: $LOG"
+echo "Odoo $ODOO_SERIES"
 cat "$LOG.summary"
 rm -f "$LOG.summary"
 [ "$odoo_status" -eq 0 ] && [ "$summary_status" -eq 0 ]

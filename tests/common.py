@@ -278,6 +278,18 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
                 self.send_pending_emails()
         return self.notices(company=company, on=day)
 
+    def notice_mails(self, notice):
+        """The emails of ``notice`` to the customer, oldest first (not the
+        notifications of its activities to the collector)."""
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "credit.notice"),
+                ("res_id", "=", notice.id),
+                ("message_type", "!=", "user_notification"),
+            ],
+            order="id",
+        )
+
     def send_pending_emails(self):
         """The email job the run triggers, until nothing is pending."""
         Notice = self.env["credit.notice"].sudo()

@@ -80,9 +80,7 @@ class TestDunningEscalation(CreditCollectionCommon):
         ]._get_report_values(notice.ids)["letters"][notice.id]
 
     def mail_body(self, notice):
-        mail = self.env["mail.mail"].search(
-            [("model", "=", "credit.notice"), ("res_id", "=", notice.id)]
-        )
+        mail = self.notice_mails(notice)
         self.assertEqual(len(mail), 1)
         return plain_text(mail.body_html)
 
