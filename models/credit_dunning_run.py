@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from ..compat import notify_cron_progress
 from ..tools.notice_totals import notice_totals
 from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
     OPEN_PAYMENT_STATES,
     SETTLED_PAYMENT_STATES,
 )
