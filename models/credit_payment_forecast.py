@@ -157,9 +157,46 @@ class CreditPaymentForecast(models.AbstractModel):
 
     @api.model
     def _cron_compute_expected_dates(self):
-        """Daily: the expected dates of every company's open invoices."""
+        """Daily: the expected dates of every company's open invoices, and
+        the backtest the dashboard shows."""
         for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             self._credit_compute_expected_dates(company)
+            self._credit_store_backtest(company)
+
+    @api.model
+    def _credit_store_backtest(self, company, today=None):
+        """Replay the backtest of ``company`` and keep it on the company for
+        the dashboard (dates as ISO strings)."""
+        today = today or fields.Date.context_today(self.with_company(company))
+        company.sudo().credit_forecast_backtest = [
+            dict(result, as_of=fields.Date.to_string(result["as_of"]))
+            for result in self._credit_backtest(company, today)
+        ]
+
+    @api.model
+    def _credit_stored_backtest(self, companies):
+        """The backtests the nightly job kept for ``companies``, added up
+        per horizon as ``_credit_backtest`` adds companies up."""
+        results = {}
+        for company in companies.sudo():
+            for result in company.credit_forecast_backtest or []:
+                total = results.setdefault(
+                    result["weeks"],
+                    {
+                        "weeks": result["weeks"],
+                        "forecast": [0.0] * len(result["forecast"]),
+                        "actual": [0.0] * len(result["actual"]),
+                    },
+                )
+                for key in ("forecast", "actual"):
+                    total[key] = [
+                        a + b for a, b in zip(total[key], result[key], strict=True)
+                    ]
+        for total in results.values():
+            total["mae"], total["share"] = pf.mean_absolute_error(
+                total["forecast"], total["actual"]
+            )
+        return [results[weeks] for weeks in sorted(results)]
 
     @api.model
     def _credit_compute_expected_dates(self, company, today=None):
@@ -345,7 +382,8 @@ class CreditPaymentForecast(models.AbstractModel):
     @api.model
     def _credit_dashboard_chart(self, companies, today, currency):
         """The dashboard's "Cash-in forecast (13 weeks)": expected and band
-        per week, what drives it, and the backtest's error per week."""
+        per week, what drives it, and the backtest's error per week (as the
+        nightly job stored it)."""
         forecast = self._credit_forecast(companies, today)
         weeks = forecast["weeks"]
         bases = forecast["bases"]
@@ -382,7 +420,7 @@ class CreditPaymentForecast(models.AbstractModel):
                     else "-"
                 ),
             )
-            for result in self._credit_backtest(companies, today)
+            for result in self._credit_stored_backtest(companies)
         ]
         return {
             "title": self.env._("Cash-in forecast (13 weeks)"),

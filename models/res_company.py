@@ -15,6 +15,14 @@ CHART_CHARGE_ACCOUNT_PREFIXES = {"interest": "7638", "fee": "758"}
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    credit_forecast_backtest = fields.Json(
+        string="Forecast Backtest",
+        readonly=True,
+        groups="base.group_user",
+        help="The cash-in forecast's backtest, replayed by the nightly "
+        "expected-dates job (credit.payment.forecast._credit_store_backtest): "
+        "too costly on a large ledger to replay at each dashboard load.",
+    )
     credit_default_scenario_id = fields.Many2one(
         "credit.dunning.scenario",
         string="Default Dunning Scenario",

@@ -389,9 +389,13 @@ class TestPaymentForecast(CreditCollectionCommon):
         self.assertEqual(result["bases"]["plan"], 900)
 
     def test_dashboard_chart(self):
-        chart = self.env["credit.collection.dashboard"].get_dashboard_data()["charts"][
-            "forecast"
-        ]
+        Dashboard = self.env["credit.collection.dashboard"]
+        # the backtest is the nightly job's: none before it ran
+        self.assertFalse(
+            Dashboard.get_dashboard_data()["charts"]["forecast"]["backtest"]
+        )
+        self.Forecast._cron_compute_expected_dates()
+        chart = Dashboard.get_dashboard_data()["charts"]["forecast"]
         self.assertEqual(chart["title"], "Cash-in forecast (13 weeks)")
         self.assertEqual(len(chart["labels"]), 13)
         self.assertEqual(chart["labels"][0], "11/30/2026")
@@ -479,8 +483,14 @@ class TestPaymentForecastBacktest(CreditCollectionCommon):
                 due += timedelta(days=12)
 
     def test_steady_payer_forecast_exact(self):
-        results = self.env["credit.payment.forecast"]._credit_backtest(
-            self.company, TODAY
+        Forecast = self.env["credit.payment.forecast"]
+        results = Forecast._credit_backtest(self.company, TODAY)
+        # kept by the nightly job as the dashboard reads it: the same figures
+        Forecast._credit_store_backtest(self.company, TODAY)
+        stored = Forecast._credit_stored_backtest(self.company)
+        self.assertEqual(
+            [(r["weeks"], r["forecast"], r["mae"]) for r in stored],
+            [(r["weeks"], r["forecast"], r["mae"]) for r in results],
         )
         self.assertEqual([r["weeks"] for r in results], [4, 8, 12])
         self.assertEqual(results[0]["as_of"], date(2026, 11, 2))
