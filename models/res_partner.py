@@ -35,6 +35,7 @@ ENGINE_FIELDS = (
 
 
 class ResPartner(models.Model):
+    _name = "res.partner"
     # What collection asks of the customer is in res_partner_collection.py.
     _inherit = ["res.partner", "credit.partner.collection"]
 
