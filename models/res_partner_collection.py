@@ -148,6 +148,11 @@ class CreditPartnerCollection(models.AbstractModel):
         numbers = self.env["ir.sequence"]._credit_next_by_code_batch(
             "credit.customer.ref", self.env.company, len(missing)
         )
+        # Each write syncs the partner's contacts (Odoo's
+        # _commercial_sync_to_children reads their contacts and users): read
+        # them for all the partners at once, not two queries per partner.
+        missing.child_ids.mapped("child_ids")
+        missing.child_ids.mapped("user_ids")
         for partner, number in zip(missing, numbers, strict=True):
             partner.ref = number
 
