@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates i18n/credit_collection.pot with Odoo's own exporter (on a
 # throwaway database, or on $CC_I18N_DB when set) and merges it into
-# i18n/fr.po, keeping existing translations and taking new ones from
-# i18n/fragments/*.fr.po. Prints how many French entries are still missing.
+# i18n/fr.po with gettext's msgmerge: existing translations kept, new texts
+# added untranslated (no fuzzy guesses), texts gone from the code removed.
+# Lists the entries still to translate and fails while there are any.
 source "$(dirname "$0")/common.sh"
 
 "$ADDON_DIR/scripts/setup.sh"
@@ -25,4 +26,11 @@ else
     "${ODOO[@]}" -i credit_collection
 fi
 "${ODOO[@]}" --i18n-export="$ADDON_DIR/i18n/credit_collection.pot" --modules=credit_collection
-"$PYTHON" "$ADDON_DIR/scripts/i18n_merge.py" "$ADDON_DIR/i18n"
+FRENCH="$ADDON_DIR/i18n/fr.po"
+msgmerge --quiet --no-fuzzy-matching --backup=none --update "$FRENCH" \
+    "$ADDON_DIR/i18n/credit_collection.pot"
+msgattrib --no-obsolete --output-file="$FRENCH" "$FRENCH"
+untranslated="$(msgattrib --untranslated --no-wrap "$FRENCH" | grep -c '^msgid "..*"$' || true)"
+msgattrib --untranslated --no-wrap "$FRENCH" | grep '^msgid "..*"$' || true
+echo "i18n/fr.po: $untranslated untranslated"
+[ "$untranslated" -eq 0 ]

@@ -5,8 +5,8 @@ sent, and a customer's statement, as PDF (wkhtmltopdf) then PNG (pdftoppm), into
 Run inside ``odoo shell`` on a database with the addon and its demo data:
     python3 -m odoo shell -d DB --http-port=PORT < scripts/letters_png.py
 It starts Odoo's HTTP server in the shell so that wkhtmltopdf gets the
-report style sheets; like a first print, it stores the letters it prints (and the French
-texts of i18n/fragments, loaded where missing). With
+report style sheets; like a first print, it stores the letters it prints, and loads the
+addon's French (i18n/fr.po) first. With
 ``CC_LETTERS_PDF_DIR`` set, the PDFs are kept in that folder too.
 """
 
@@ -18,7 +18,7 @@ import tempfile
 import odoo
 from odoo.service import server
 
-from odoo.addons.credit_collection.tests.common import load_french_fragments
+from odoo.addons.credit_collection.tests.common import load_french
 
 env = globals()["env"]  # given by odoo shell
 DOCS = os.path.join(
@@ -26,7 +26,7 @@ DOCS = os.path.join(
     "credit_collection",
     "docs",
 )
-load_french_fragments(env)  # French texts not merged into i18n/fr.po yet
+load_french(env)  # the database may have been installed in English
 port = odoo.tools.config["http_port"]
 http = server.ThreadedServer(odoo.http.root)
 http.http_spawn()

@@ -85,13 +85,9 @@ step_module() {
 }
 
 step_po() {
-    # The fragments are merged into fr.po by scripts/i18n.sh: no module comment.
-    local po fragments
+    local po
     po=(i18n/*.po i18n/*.pot)
-    fragments=(i18n/fragments/*.po)
-    in_layout "$VENV/bin/oca-checks-po" --config=credit_collection/.oca_hooks.cfg "${po[@]/#/credit_collection/}" &&
-        in_layout "$VENV/bin/oca-checks-po" --disable=po-pretty-format,po-requires-module \
-            "${fragments[@]/#/credit_collection/}"
+    in_layout "$VENV/bin/oca-checks-po" --config=credit_collection/.oca_hooks.cfg "${po[@]/#/credit_collection/}"
 }
 
 step_prettier() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the addon needs and can be installed from the registries
 # (Debian: PostgreSQL, wkhtmltopdf, Chromium, poppler-utils, npm for the lint's
-# prettier; PyPI: the addon's Python dependencies, websocket-client and
+# prettier, gettext for scripts/i18n.sh; PyPI: the addon's Python dependencies, websocket-client and
 # freezegun for the tests), then checks that Odoo 18 or 19 is importable.
 # Idempotent: a few seconds when all is there.
 source "$(dirname "$0")/common.sh"
@@ -13,6 +13,7 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
     || command -v google-chrome >/dev/null || missing_debian+=(chromium)
 command -v pdftotext >/dev/null || missing_debian+=(poppler-utils)
 command -v npm >/dev/null || missing_debian+=(npm)
+command -v msgmerge >/dev/null || missing_debian+=(gettext)
 
 if [ ${#missing_debian[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

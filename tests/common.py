@@ -1,20 +1,9 @@
-import glob
-import os
-import tempfile
 from datetime import date
 
-import polib
 from freezegun import freeze_time
 
 from odoo.fields import Command
 from odoo.tests import new_test_user
-from odoo.tools.misc import ReadonlyDict, file_path
-from odoo.tools.translate import (
-    PoFileWriter,
-    TranslationImporter,
-    TranslationModuleReader,
-    code_translations,
-)
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -27,35 +16,12 @@ REPORT_LOGGERS = (
 )
 
 
-def load_french_fragments(env):
-    """Load the French texts of i18n/fragments/*.fr.po, not merged into
-    i18n/fr.po yet: the module's terms, read as Odoo's exporter reads them,
-    get the fragments' translations where they have none."""
-    fragments = {}
-    folder = file_path("credit_collection/i18n/fragments")
-    for path in sorted(glob.glob(os.path.join(folder, "*.fr.po"))):
-        for entry in polib.pofile(path):
-            if entry.msgstr:
-                fragments[entry.msgid] = entry.msgstr
-    reader = TranslationModuleReader(
-        env.cr, modules=["credit_collection"], lang="fr_FR"
-    )
-    rows = [
-        (module, ttype, name, res_id, source, fragments[source], comments)
-        for module, ttype, name, res_id, source, _value, comments in reader
-        if source in fragments
-    ]
-    # Python texts are read from the module's .po files into a cache of the
-    # process, not from the database: add the fragments' there.
-    python = {row[4]: row[5] for row in rows if row[1] == "code"}
-    key = ("credit_collection", "fr_FR")
-    known = code_translations.get_python_translations(*key)
-    code_translations.python_translations[key] = ReadonlyDict({**python, **known})
-    with tempfile.NamedTemporaryFile(suffix=".po") as po_file:
-        PoFileWriter(po_file, "fr_FR").write_rows(rows)
-        importer = TranslationImporter(env.cr, verbose=False)
-        importer.load(po_file, "po", "fr_FR")
-        importer.save(overwrite=False)
+def load_french(env):
+    """Activate French with the addon's own translations (i18n/fr.po), as
+    installing the language does on a real database: the test database is
+    installed in English."""
+    env["res.lang"]._activate_lang("fr_FR")
+    env["ir.module.module"]._load_module_terms(["credit_collection"], ["fr_FR"])
 
 
 class CreditCollectionCommon(AccountTestInvoicingCommon):

@@ -6,7 +6,7 @@ import polib
 from odoo.tests import HttpCase, tagged
 from odoo.tools import file_path, mute_logger
 
-from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
+from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french
 from .test_letters import plain_text
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -40,8 +40,7 @@ class TestFrenchOutput(CreditCollectionCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.env["res.lang"]._activate_lang("fr_FR")
-        load_french_fragments(self.env)
+        load_french(self.env)
         self.french = self._customer("Boulangeries Martin", lang="fr_FR")
         self.french.child_ids.lang = "fr_FR"
         self.make_portal_user(

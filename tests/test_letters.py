@@ -17,7 +17,7 @@ from odoo.addons.credit_collection.tools.amount_words import amount_in_words
 
 from ..compat import wkhtmltopdf_reaches_test_server
 from ..models import ir_actions_report
-from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
+from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french
 
 REPORT = "credit_collection.action_report_credit_notice"
 
@@ -263,8 +263,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
         self.scenario.write(
             {"interest_policy": "none", "apply_recovery_indemnity": False}
         )
-        self.env["res.lang"]._activate_lang("fr_FR")
-        load_french_fragments(self.env)
+        load_french(self.env)
         french = self._customer("Boulangeries Martin", lang="fr_FR")
         french.child_ids.lang = "fr_FR"
         _invoice, notice = self.notice_at(french, 1250, "2026-03-09")

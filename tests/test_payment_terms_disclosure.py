@@ -10,7 +10,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french_fragments
+from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french
 from .test_letters import poppler
 
 YEAR = {"date_from": date(2026, 1, 1), "date_to": date(2026, 12, 31)}
@@ -336,8 +336,7 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
     @mute_logger(*REPORT_LOGGERS)
     def test_pdf_in_french(self):
         """The PDF is the official French table, in the company's language."""
-        self.env["res.lang"]._activate_lang("fr_FR")
-        load_french_fragments(self.env)
+        load_french(self.env)
         self.company.partner_id.lang = "fr_FR"
         text = self._pdf_text(self._wizard())
         for expected in (
