@@ -3,16 +3,18 @@ from odoo.tools.misc import format_date
 
 from ..tools.payment_forecast import FORECAST_WEEKS, HISTORY_DAYS, MIN_PAID_INVOICES
 
-# What the daily computation stores, the explanation's inputs.
-EXPECTED_FIELDS = [
-    "credit_expected_date",
-    "credit_expected_low",
-    "credit_expected_high",
-    "credit_expected_basis",
-    "credit_expected_delay",
-    "credit_expected_count",
-    "credit_expected_overdue",
-]
+# What the daily computation stores, the explanation's inputs, with their
+# column types.
+EXPECTED_TYPES = {
+    "credit_expected_date": "date",
+    "credit_expected_low": "date",
+    "credit_expected_high": "date",
+    "credit_expected_basis": "varchar",
+    "credit_expected_delay": "int",
+    "credit_expected_count": "int",
+    "credit_expected_overdue": "int",
+}
+EXPECTED_FIELDS = list(EXPECTED_TYPES)
 BASES = [
     ("customer", "Customer's history"),
     ("company", "Company's history"),

@@ -63,6 +63,9 @@ class Delays:
         pairs = sorted(weighted)
         self.delays = [delay for delay, _weight in pairs]
         self.cumulated = list(accumulate(weight for _delay, weight in pairs))
+        # The company's delays are asked for the same few days overdue by
+        # thousands of invoices.
+        self._beyond = {}
 
     @classmethod
     def of_samples(cls, samples, today):
@@ -91,7 +94,13 @@ class Delays:
         after their due date (all of them with ``None``): the only ones an
         invoice still unpaid that many days after its due date can follow.
         None when there is none."""
-        start = 0 if overdue is None else bisect_left(self.delays, overdue)
+        if overdue not in self._beyond:
+            self._beyond[overdue] = self._behaviour_from(
+                0 if overdue is None else bisect_left(self.delays, overdue)
+            )
+        return self._beyond[overdue]
+
+    def _behaviour_from(self, start):
         if start >= len(self.delays):
             return None
         low_share, high_share = BAND_QUANTILES
