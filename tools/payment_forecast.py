@@ -165,7 +165,7 @@ def expected_from_history(due, own, company, today):
     overdue = (today - due).days
     stats = None
     for basis, delays in (("customer", own), ("company", company)):
-        stats = delays.beyond(overdue) if delays else None
+        stats = None if delays is None else delays.beyond(overdue)
         if stats and stats.count >= MIN_PAID_INVOICES:
             expected = Expected(
                 date=due + timedelta(days=stats.median),
@@ -231,15 +231,15 @@ def weekly_buckets(items, today, weeks=FORECAST_WEEKS):
     first = week_start(today)
     sums = [{"amount": 0.0, "early": 0.0, "late": 0.0} for _index in range(weeks)]
     for amount, expected, low, high in items:
-        for day, parts in (
-            (low, (("amount", amount / 3), ("early", amount))),
-            (expected, (("amount", amount / 3),)),
-            (high, (("amount", amount / 3), ("late", amount))),
-        ):
-            index = (day - first).days // 7
+        indexes = [(day - first).days // 7 for day in (low, expected, high)]
+        for index in set(indexes):
             if 0 <= index < weeks:
-                for key, part in parts:
-                    sums[index][key] += part
+                # all three in one week: the amount itself, not three thirds
+                thirds = indexes.count(index)
+                sums[index]["amount"] += amount if thirds == 3 else amount * thirds / 3
+        for key, index in (("early", indexes[0]), ("late", indexes[2])):
+            if 0 <= index < weeks:
+                sums[index][key] += amount
     # Everyone as early as the band allows can bring more into a week or
     # take money out of it, and so can everyone as late: the week's band
     # runs from the smallest to the largest of the scenarios.
