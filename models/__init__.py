@@ -1,5 +1,6 @@
 # Abstract models inherited by the models below are imported first.
 from . import (
+    account_move_forecast,
     account_move_late_interest,
     credit_dunning_run_decision,
     credit_notice_delivery,
@@ -9,6 +10,7 @@ from . import (
     credit_payment_plan_creation,
     credit_payment_plan_follow_up,
     res_partner_collection,
+    res_partner_forecast,
 )
 
 # isort: split
@@ -64,4 +66,4 @@ from . import (
 from . import ir_qweb
 
 # isort: split
-from . import account_move_forecast, credit_payment_forecast, res_partner_forecast
+from . import credit_payment_forecast

@@ -1,33 +1,43 @@
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
-from ..tools.payment_forecast import HISTORY_DAYS
+from ..tools.payment_forecast import FORECAST_WEEKS, HISTORY_DAYS, MIN_PAID_INVOICES
 
-# What the daily computation stores, the explanation's inputs.
-EXPECTED_FIELDS = [
-    "credit_expected_date",
-    "credit_expected_low",
-    "credit_expected_high",
-    "credit_expected_basis",
-    "credit_expected_delay",
-    "credit_expected_count",
-]
+# What the daily computation stores, the explanation's inputs, with their
+# column types.
+EXPECTED_TYPES = {
+    "credit_expected_date": "date",
+    "credit_expected_low": "date",
+    "credit_expected_high": "date",
+    "credit_expected_basis": "varchar",
+    "credit_expected_delay": "int",
+    "credit_expected_count": "int",
+    "credit_expected_overdue": "int",
+}
+EXPECTED_FIELDS = list(EXPECTED_TYPES)
 BASES = [
     ("customer", "Customer's history"),
     ("company", "Company's history"),
+    ("terms", "Payment terms"),
+    ("doubtful", "Doubtful"),
     ("promise", "Promise to pay"),
     ("plan", "Payment plan"),
 ]
 
 
-class AccountMove(models.Model):
-    """The expected payment date of an open invoice, with its band and what
-    it rests on. Written for all open invoices at once by
-    ``credit.payment.forecast._credit_compute_expected_dates`` (daily and
-    on demand), never by hand; the explanation is worded on reading, in the
-    reader's language."""
+class AccountMoveForecast(models.AbstractModel):
+    """The expected payment date of an open invoice (inherited by
+    ``account.move``), with its band and what it rests on. Written for all
+    open invoices at once by ``credit.payment.forecast
+    ._credit_compute_expected_dates`` (daily and on demand), never by hand;
+    the explanation is worded on reading, in the reader's language."""
 
-    _inherit = "account.move"
+    _name = "credit.move.forecast"
+    _description = "Invoice: Expected Payment"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
 
     credit_expected_date = fields.Date(
         string="Expected Payment", readonly=True, copy=False, index="btree_not_null"
@@ -44,14 +54,26 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="Weighted median of the days beyond terms of the paid invoices "
-        "the expected date rests on.",
+        "the expected date rests on (those paid at least as late as this "
+        "invoice was overdue).",
     )
     credit_expected_count = fields.Integer(
         string="Paid Invoices Read", readonly=True, copy=False
     )
+    credit_expected_overdue = fields.Integer(
+        string="Days Overdue When Computed",
+        readonly=True,
+        copy=False,
+        help="Days from the due date to the day the expected date was "
+        "computed (negative: not due yet).",
+    )
     credit_expected_note = fields.Char(
         string="Expected Payment Explanation", compute="_compute_credit_expected_note"
     )
+
+    # ------------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------------
 
     @api.depends(*EXPECTED_FIELDS)
     @api.depends_context("lang")
@@ -59,45 +81,78 @@ class AccountMove(models.Model):
         for move in self:
             move.credit_expected_note = move._credit_expected_explain()
 
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
     def _credit_expected_explain(self):
         """The expected date in words, in the reader's language and date
         format."""
         self.ensure_one()
-        if not self.credit_expected_date:
+        basis = self.credit_expected_basis
+        if not basis:
             return False
+        months = HISTORY_DAYS * 12 // 365
+        if basis == "doubtful":
+            return self.env._(
+                "%(days)s days overdue: fewer than %(min)s of the invoices paid "
+                "in the last %(months)s months were paid that late (%(count)s); "
+                "doubtful, left out of the %(weeks)s-week forecast.",
+                days=self.credit_expected_overdue,
+                min=MIN_PAID_INVOICES,
+                months=months,
+                count=self.credit_expected_count,
+                weeks=FORECAST_WEEKS,
+            )
         dates = {
             "date": format_date(self.env, self.credit_expected_date),
             "low": format_date(self.env, self.credit_expected_low),
             "high": format_date(self.env, self.credit_expected_high),
         }
-        if self.credit_expected_basis == "promise":
+        if basis == "promise":
             return self.env._("Promise to pay of %(date)s.", **dates)
-        if self.credit_expected_basis == "plan":
+        if basis == "plan":
             return self.env._("Payment plan installment of %(date)s.", **dates)
-        delay = self.credit_expected_delay
-        if delay > 0:
-            habit = self.env._("%(days)s days late", days=delay)
-        elif delay < 0:
-            habit = self.env._("%(days)s days early", days=-delay)
-        else:
-            habit = self.env._("on time")
-        if self.credit_expected_basis == "customer":
+        if basis == "terms":
             return self.env._(
-                "Usually paid %(habit)s (%(count)s invoices paid in the last "
-                "%(months)s months); expected on %(date)s, between %(low)s "
-                "and %(high)s.",
-                habit=habit,
-                count=self.credit_expected_count,
-                months=HISTORY_DAYS * 12 // 365,
+                "Too few invoices paid in the last %(months)s months to go by: "
+                "expected on its due date, %(date)s.",
+                months=months,
                 **dates,
             )
-        return self.env._(
-            "Too few paid invoices of this customer: the company's customers "
-            "usually pay %(habit)s (%(count)s invoices paid in the last "
-            "%(months)s months); expected on %(date)s, between %(low)s and "
-            "%(high)s.",
-            habit=habit,
-            count=self.credit_expected_count,
-            months=HISTORY_DAYS * 12 // 365,
+        overdue = self.credit_expected_overdue
+        if overdue > 0:
+            reach = self.env._("%(days)s days late or more", days=overdue)
+        elif overdue == 0:
+            reach = self.env._("on their due date or later")
+        else:
+            reach = self.env._("no more than %(days)s days early", days=-overdue)
+        values = {
+            "habit": self._credit_expected_habit(),
+            "count": self.credit_expected_count,
+            "months": months,
+            "reach": reach,
             **dates,
+        }
+        if basis == "customer":
+            return self.env._(
+                "Usually paid %(habit)s, counting this customer's %(count)s "
+                "invoices paid in the last %(months)s months %(reach)s; "
+                "expected on %(date)s, between %(low)s and %(high)s.",
+                **values,
+            )
+        return self.env._(
+            "Too few invoices of this customer to go by: the company's "
+            "customers usually pay %(habit)s, counting their %(count)s invoices "
+            "paid in the last %(months)s months %(reach)s; expected on "
+            "%(date)s, between %(low)s and %(high)s.",
+            **values,
         )
+
+    def _credit_expected_habit(self):
+        delay = self.credit_expected_delay
+        if delay > 0:
+            return self.env._("%(days)s days late", days=delay)
+        if delay < 0:
+            return self.env._("%(days)s days early", days=-delay)
+        return self.env._("on time")

@@ -11,9 +11,11 @@ from ..tools.receivable import (
     OPEN_PAYMENT_STATES,
     SETTLED_PAYMENT_STATES,
 )
-from .account_move_forecast import EXPECTED_FIELDS
+from .account_move_forecast import EXPECTED_FIELDS, EXPECTED_TYPES
 from .credit_engine import CONTROLLER
 
+# Fully paid (a reversed invoice was cancelled by a credit note, not paid).
+PAID_STATES = SETTLED_PAYMENT_STATES[:2]
 # The backtest replays the forecast made this many weeks ago.
 BACKTEST_WEEKS = (4, 8, 12)
 # Customers named among the forecast's drivers.
@@ -34,8 +36,38 @@ class CreditPaymentForecast(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _credit_reconciliations(self):
+        """The joins to an invoice's reconciliations, ``part``: the partial
+        reconciliations of its payment-term lines (debit side: customer
+        invoices). An invoice became fully paid on the latest
+        ``part.max_date``: the forecast's *paid on*."""
+        return SQL(
+            """
+            LEFT JOIN account_move_line line
+                   ON line.move_id = move.id
+                  AND line.display_type = 'payment_term'
+            LEFT JOIN account_partial_reconcile part
+                   ON part.debit_move_id = line.id
+            """
+        )
+
+    @api.model
+    def _credit_invoices_condition(self, company, until, states):
+        """The customer invoices of ``company`` the forecast reads: posted,
+        in one of the payment ``states``, dated before ``until``."""
+        return SQL(
+            """move.company_id = %s AND move.move_type IN %s
+               AND move.state = 'posted' AND move.payment_state IN %s
+               AND move.date < %s""",
+            company.id,
+            CUSTOMER_INVOICE_TYPES,
+            tuple(states),
+            until,
+        )
+
+    @api.model
     def _credit_ledger(self, company, since, until):
-        """Every customer invoice of ``company`` the forecast reads, as
+        """Every customer invoice of ``company`` the backtest replays, as
         ``payment_forecast.Invoice``: the open ones, and those fully paid
         from ``since`` on, dated before ``until``, with their
         reconciliations (company currency: ``account.partial.reconcile
@@ -46,33 +78,25 @@ class CreditPaymentForecast(models.AbstractModel):
             SQL(
                 """
                 SELECT move.id, move.commercial_partner_id, move.date,
-                       move.invoice_date_due, move.amount_total_signed,
-                       move.amount_residual_signed,
+                       move.invoice_date_due, move.amount_total_signed::float8,
+                       move.amount_residual_signed::float8,
                        move.payment_state IN %(settled)s,
                        COALESCE(array_agg(part.max_date ORDER BY part.max_date)
                                 FILTER (WHERE part.id IS NOT NULL), '{}'),
-                       COALESCE(array_agg(part.amount ORDER BY part.max_date)
+                       COALESCE(array_agg(part.amount::float8 ORDER BY part.max_date)
                                 FILTER (WHERE part.id IS NOT NULL), '{}')
                   FROM account_move move
-             LEFT JOIN account_move_line line
-                    ON line.move_id = move.id
-                   AND line.display_type = 'payment_term'
-             LEFT JOIN account_partial_reconcile part
-                    ON part.debit_move_id = line.id
-                 WHERE move.company_id = %(company)s
-                   AND move.move_type IN %(types)s
-                   AND move.state = 'posted'
-                   AND move.payment_state IN %(states)s
-                   AND move.date < %(until)s
+                       %(reconciliations)s
+                 WHERE %(invoices)s
               GROUP BY move.id
                 HAVING move.payment_state IN %(open)s
                     OR MAX(part.max_date) >= %(since)s
                 """,
-                settled=tuple(SETTLED_PAYMENT_STATES[:2]),
-                until=until,
-                company=company.id,
-                types=CUSTOMER_INVOICE_TYPES,
-                states=OPEN_PAYMENT_STATES + SETTLED_PAYMENT_STATES[:2],
+                settled=PAID_STATES,
+                reconciliations=self._credit_reconciliations(),
+                invoices=self._credit_invoices_condition(
+                    company, until, OPEN_PAYMENT_STATES + PAID_STATES
+                ),
                 open=OPEN_PAYMENT_STATES,
                 since=since,
             )
@@ -83,16 +107,65 @@ class CreditPaymentForecast(models.AbstractModel):
                 partner=row[1],
                 date=row[2],
                 due=row[3] or row[2],
-                total=float(row[4]),
-                residual=float(row[5]),
+                total=row[4],
+                residual=row[5],
                 settled=row[6],
-                payments=[
-                    (day, float(amount))
-                    for day, amount in zip(row[7], row[8], strict=True)
-                ],
+                payments=list(zip(row[7], row[8], strict=True)),
             )
             for row in rows
         ]
+
+    @api.model
+    def _credit_open_and_history(self, company, since, until):
+        """What the daily computation reads, in one query and without
+        arrays: the open invoices dated before ``until``, ``(id, partner,
+        due, stored values)`` (``EXPECTED_FIELDS``), and the history, per
+        customer the ``(paid on, delay)`` of the invoices fully paid from
+        ``since`` to before ``until`` (what ``payment_forecast
+        .paid_samples`` takes from the ledger)."""
+        self.env.flush_all()
+        nulls = SQL(", ").join(
+            SQL("NULL::%s", SQL(kind)) for kind in EXPECTED_TYPES.values()
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.id, move.commercial_partner_id,
+                       COALESCE(move.invoice_date_due, move.date), NULL::date,
+                       %(stored)s
+                  FROM account_move move
+                 WHERE %(open)s
+             UNION ALL
+                SELECT NULL, move.commercial_partner_id,
+                       COALESCE(move.invoice_date_due, move.date),
+                       MAX(part.max_date), %(nulls)s
+                  FROM account_move move
+                       %(reconciliations)s
+                 WHERE %(paid)s
+              GROUP BY move.id
+                HAVING MAX(part.max_date) >= %(since)s
+                   AND MAX(part.max_date) < %(until)s
+                """,
+                stored=SQL(", ").join(
+                    SQL("move.%s", SQL.identifier(name)) for name in EXPECTED_FIELDS
+                ),
+                open=self._credit_invoices_condition(
+                    company, until, OPEN_PAYMENT_STATES
+                ),
+                nulls=nulls,
+                reconciliations=self._credit_reconciliations(),
+                paid=self._credit_invoices_condition(company, until, PAID_STATES),
+                since=since,
+                until=until,
+            )
+        )
+        open_rows, samples = [], {}
+        for move_id, partner, due, paid_on, *stored in rows:
+            if move_id:
+                open_rows.append((move_id, partner, due, tuple(stored)))
+            else:
+                samples.setdefault(partner, []).append((paid_on, (paid_on - due).days))
+        return open_rows, samples
 
     @api.model
     def _credit_commitments(self, company, today):
@@ -201,49 +274,51 @@ class CreditPaymentForecast(models.AbstractModel):
     @api.model
     def _credit_compute_expected_dates(self, company, today=None):
         """Compute and store the expected payment date, band and basis of
-        every open invoice of ``company``: customers with fewer than
-        ``MIN_PAID_INVOICES`` paid invoices take the company's behaviour;
-        a promise or a plan installment overrides the history. A fixed
-        number of queries whatever the ledger; returns the count."""
+        every open invoice of ``company``, from the paid invoices that were
+        paid at least as late as it already is (the customer's, else the
+        company's; else doubtful, see ``expected_from_history``); a promise
+        or a plan installment overrides the history. A fixed number of
+        queries whatever the ledger; only the invoices whose values changed
+        are written. Returns the number of open invoices."""
         today = today or fields.Date.context_today(self.with_company(company))
-        ledger = self._credit_ledger(
-            company, today - timedelta(days=pf.HISTORY_DAYS), today + timedelta(1)
+        until = today + timedelta(1)
+        # The history as ``payment_forecast.paid_samples`` reads it on
+        # ``until``: paid in the ``HISTORY_DAYS`` before it.
+        open_rows, samples = self._credit_open_and_history(
+            company, until - timedelta(days=pf.HISTORY_DAYS), until
         )
-        by_partner, overall = pf.behaviours(
-            pf.paid_samples(ledger, today + timedelta(1)), today
-        )
+        by_partner, overall = pf.behaviours(samples, today)
         commitments = self._credit_commitments(company, today)
-        columns = {name: [] for name in ["id", *EXPECTED_FIELDS]}
-        for invoice in ledger:
-            if invoice.settled:
-                continue
-            commitment = commitments.get(invoice.id)
-            stats = by_partner.get(invoice.partner)
+        changed = {name: [] for name in ["id", *EXPECTED_FIELDS]}
+        for move_id, partner, due, stored in open_rows:
+            commitment = commitments.get(move_id)
             if commitment:
                 basis, day = commitment
                 expected = pf.expected_from_commitment(day, today)
+                delay, count = 0, 0
             else:
-                basis = "customer" if stats else "company"
-                stats = stats or overall
-                expected = pf.expected_from_history(invoice.due, stats, today)
+                basis, expected, stats = pf.expected_from_history(
+                    due, by_partner.get(partner), overall, today
+                )
+                delay, count = stats.median, stats.count
             values = (
-                invoice.id,
-                *expected,
+                *(expected or (None, None, None)),
                 basis,
-                stats.median if stats else 0,
-                stats.count if stats else 0,
+                delay,
+                count,
+                (today - due).days,
             )
-            for name, value in zip(columns, values, strict=True):
-                columns[name].append(value)
-        self._credit_store_expected(company, columns)
-        return len(columns["id"])
+            if values != stored:
+                for name, value in zip(changed, (move_id, *values), strict=True):
+                    changed[name].append(value)
+        self._credit_store_expected(company, changed, until)
+        return len(open_rows)
 
     @api.model
-    def _credit_store_expected(self, company, columns):
-        """Two UPDATEs: the new values of the open invoices (arrays
-        unnested, one parameter per column), and the values of invoices no
+    def _credit_store_expected(self, company, changed, until):
+        """Two UPDATEs: the ``changed`` open invoices (arrays unnested, one
+        parameter per column), and the values of the company's invoices no
         longer open cleared."""
-        types = ["int", "date", "date", "date", "varchar", "int", "int"]
         self.env.cr.execute(
             SQL(
                 """
@@ -257,26 +332,26 @@ class CreditPaymentForecast(models.AbstractModel):
                     for name in EXPECTED_FIELDS
                 ),
                 SQL(", ").join(
-                    SQL("%s::" + kind + "[]", values)
-                    for kind, values in zip(types, columns.values(), strict=True)
+                    SQL("%s::" + kind + "[]", changed[name])
+                    for name, kind in {"id": "int", **EXPECTED_TYPES}.items()
                 ),
-                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL(", ").join(SQL.identifier(name) for name in changed),
             )
         )
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE account_move
+                UPDATE account_move move
                    SET %s
-                 WHERE company_id = %s
-                   AND credit_expected_date IS NOT NULL
-                   AND id != ALL(%s)
+                 WHERE move.company_id = %s
+                   AND move.credit_expected_basis IS NOT NULL
+                   AND NOT (%s)
                 """,
                 SQL(", ").join(
                     SQL("%s = NULL", SQL.identifier(name)) for name in EXPECTED_FIELDS
                 ),
                 company.id,
-                columns["id"],
+                self._credit_invoices_condition(company, until, OPEN_PAYMENT_STATES),
             )
         )
         self.env["account.move"].invalidate_model(EXPECTED_FIELDS)
@@ -290,8 +365,8 @@ class CreditPaymentForecast(models.AbstractModel):
         """Expected cash-in of the open invoices of ``companies`` per week
         (``FORECAST_WEEKS`` Monday-start weeks from this one, company
         currency), its band, and its drivers: the customers bringing most,
-        and the share of promises and plans. Reads the stored expected
-        dates: three grouped queries."""
+        the share of promises and plans, and the doubtful invoices left out.
+        Reads the stored expected dates: four grouped queries."""
         Move = self.env["account.move"]
         first = pf.week_start(today)
         end = first + timedelta(weeks=pf.FORECAST_WEEKS)
@@ -325,10 +400,19 @@ class CreditPaymentForecast(models.AbstractModel):
                 horizon, ["credit_expected_basis"], ["amount_residual_signed:sum"]
             )
         )
+        [(doubtful,)] = Move._read_group(
+            [
+                *self._credit_open_domain(companies),
+                ("credit_expected_basis", "=", "doubtful"),
+            ],
+            [],
+            ["amount_residual_signed:sum"],
+        )
         return {
             "weeks": weeks,
             "customers": [(partner, amount) for partner, amount in customers],
             "bases": bases,
+            "doubtful": doubtful,
         }
 
     @api.model
@@ -408,6 +492,13 @@ class CreditPaymentForecast(models.AbstractModel):
             for basis in ("promise", "plan")
             if bases.get(basis)
         ]
+        if forecast["doubtful"]:
+            drivers.append(
+                self.env._(
+                    "Doubtful, left out: %(amount)s",
+                    amount=format_amount(self.env, forecast["doubtful"], currency),
+                )
+            )
         backtest = [
             self.env._(
                 "Made %(weeks)s weeks ago: off by %(mae)s a week on average "

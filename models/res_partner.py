@@ -36,8 +36,9 @@ ENGINE_FIELDS = (
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    # What collection asks of the customer is in res_partner_collection.py.
-    _inherit = ["res.partner", "credit.partner.collection"]
+    # What collection asks of the customer is in res_partner_collection.py,
+    # its expected payments in res_partner_forecast.py.
+    _inherit = ["res.partner", "credit.partner.collection", "credit.partner.forecast"]
 
     # === FIELDS === #
 

@@ -1,11 +1,13 @@
 from odoo import fields, models
 
 
-class ResPartner(models.Model):
-    """The customer's next expected payments, read from its open invoices'
-    expected dates (``account.move.credit_expected_date``)."""
+class ResPartnerForecast(models.AbstractModel):
+    """The customer's next expected payments (inherited by ``res.partner``),
+    read from its open invoices' expected dates
+    (``account.move.credit_expected_date``)."""
 
-    _inherit = "res.partner"
+    _name = "credit.partner.forecast"
+    _description = "Customer: Expected Payments"
 
     credit_expected_move_ids = fields.Many2many(
         "account.move",
@@ -18,7 +20,7 @@ class ResPartner(models.Model):
             [
                 ("company_id", "=", self.env.company.id),
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("credit_expected_date", "!=", False),
+                ("credit_expected_basis", "!=", False),
             ],
             order="credit_expected_date, id",
         )
