@@ -1,3 +1,4 @@
+from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -134,7 +135,9 @@ class TestDunningRetry(CreditCollectionCommon):
         """What the batch writes is locked before it reads: an edit of the
         customer waits for the batch instead of failing it."""
         self.other_cr.rollback()  # the busy customer is free again
-        self.env["credit.dunning.run"]._credit_lock_batch(self.company, self.busy.ids)
+        self.env["credit.dunning.run"]._credit_lock_batch(
+            self.company, date(2026, 3, 9), self.busy.ids
+        )
         with self.assertRaises(LockNotAvailable), mute_logger("odoo.sql_db"):
             self.other_cr.execute(
                 "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT",
