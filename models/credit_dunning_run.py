@@ -7,7 +7,7 @@ from odoo.tools import SQL
 from ..compat import notify_cron_progress
 from ..tools.notice_totals import notice_totals
 from ..tools.receivable import OPEN_PAYMENT_STATES, SETTLED_PAYMENT_STATES
-from ..tools.retry import run_retrying
+from .batch_retry import run_retrying
 from .sql_insert import insert_records
 
 _logger = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ class CreditDunningRun(models.Model):
         """One batch of customers: plan their next step, create the notices,
         send the automatic ones. Returns the number of customers handled.
 
-        A batch refused by a concurrent edit is retried (tools/retry.py);
+        A batch refused by a concurrent edit is retried (models/batch_retry.py);
         one that still fails is deferred: the cursor moves on, and its
         customers are tried once more after the last batch; those failing
         again are left for the next day's round."""
@@ -255,7 +255,7 @@ class CreditDunningRun(models.Model):
         them: an edit of one of them (a phone number, a payment reconciled)
         then waits for the batch's commit, or the batch for the edit's,
         instead of failing it (the batch runs at READ COMMITTED, see
-        tools/retry.py). In id order, as Odoo's writes."""
+        models/batch_retry.py). In id order, as Odoo's writes."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id"
