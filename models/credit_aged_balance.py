@@ -55,22 +55,20 @@ class CreditAgedBalance(models.AbstractModel):
         conditions = []
         if filters.get("partner_ids"):
             conditions.append(SQL("cp.id IN %s", tuple(filters["partner_ids"])))
-        if filters.get("collector_ids"):
-            conditions.append(
-                SQL(
-                    "(cp.credit_collector_id ->> %s)::int IN %s",
-                    company_key,
-                    tuple(filters["collector_ids"]),
+        # Company-dependent fields: a JSON object keyed by company id.
+        for key, column in (
+            ("collector_ids", "credit_collector_id"),
+            ("grade_ids", "credit_risk_grade_id"),
+        ):
+            if filters.get(key):
+                conditions.append(
+                    SQL(
+                        "(%s ->> %s)::int IN %s",
+                        SQL.identifier("cp", column),
+                        company_key,
+                        tuple(filters[key]),
+                    )
                 )
-            )
-        if filters.get("grade_ids"):
-            conditions.append(
-                SQL(
-                    "(cp.credit_risk_grade_id ->> %s)::int IN %s",
-                    company_key,
-                    tuple(filters["grade_ids"]),
-                )
-            )
         if filters.get("scenario_ids"):
             # The engine's own choice of scenario.
             conditions.append(
