@@ -36,6 +36,9 @@ class CreditDunningRunDecision(models.AbstractModel):
 
     @api.model
     def _credit_open_items_where(self, company, date):
+        """The run's one selection of open items (on ``aml``, its ``move``
+        and ``account``): the candidate customers, a batch's open items and
+        the invoices it locks are read through it."""
         return SQL(
             """
             aml.company_id = %(company)s
