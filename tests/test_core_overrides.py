@@ -54,7 +54,7 @@ class TestCoreOverrides(TransactionCase):
 
     def test_prepare_html_gives_bodies_header_footer_and_paper_args(self):
         """What ``_credit_prepare_run`` unpacks from ``_prepare_html``."""
-        report = self.env.ref("credit_collection.report_credit_notice")
+        report = self.env.ref("credit_collection.action_report_credit_notice")
         html = (
             '<html><head></head><body><main><div class="header">H</div>'
             '<div class="article" data-oe-model="credit.notice" data-oe-id="1">'
