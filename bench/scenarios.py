@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 class _Count(logging.Handler):
     """Counts the WARNING records of a logger (the batches that still
-    failed after their retries: tools/retry.py logs each one)."""
+    failed after their retries: models/batch_retry.py logs each one)."""
 
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -83,7 +83,7 @@ def _duplicates(cr):
 
 def concurrent(env, cr, args, measure, run_dunning):
     """(a) The run under concurrent edits and payments of its batches."""
-    retry_log = logging.getLogger("odoo.addons.credit_collection.tools.retry")
+    retry_log = logging.getLogger("odoo.addons.credit_collection.models.batch_retry")
     failed = _Count()
     retry_log.addHandler(failed)
     editor = _start(

@@ -453,10 +453,9 @@ class CreditCollectionPortal(CustomerPortal):
                 count = int(post.get("installments") or 0)
             except ValueError:
                 count = 0
-            if count < 1:
-                raise UserError(env._("The number of installments must be at least 1."))
             Plan = env["credit.payment.plan"].sudo().with_company(company)
-            # The limits (grade, portal maximum) are the model's.
+            # The checks (at least one installment, the grade's and the
+            # portal's limits) are the model's.
             plan = Plan._credit_create_from_request(
                 partner,
                 invoices,

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..tools.aging import AGING_BUCKETS, bucket_fields
+from .sql_reconciliation import partial_sides
 
 RECEIVABLE = ("asset_receivable",)
 
@@ -52,22 +55,20 @@ class CreditAgedBalance(models.AbstractModel):
         conditions = []
         if filters.get("partner_ids"):
             conditions.append(SQL("cp.id IN %s", tuple(filters["partner_ids"])))
-        if filters.get("collector_ids"):
-            conditions.append(
-                SQL(
-                    "(cp.credit_collector_id ->> %s)::int IN %s",
-                    company_key,
-                    tuple(filters["collector_ids"]),
+        # Company-dependent fields: a JSON object keyed by company id.
+        for key, column in (
+            ("collector_ids", "credit_collector_id"),
+            ("grade_ids", "credit_risk_grade_id"),
+        ):
+            if filters.get(key):
+                conditions.append(
+                    SQL(
+                        "(%s ->> %s)::int IN %s",
+                        SQL.identifier("cp", column),
+                        company_key,
+                        tuple(filters[key]),
+                    )
                 )
-            )
-        if filters.get("grade_ids"):
-            conditions.append(
-                SQL(
-                    "(cp.credit_risk_grade_id ->> %s)::int IN %s",
-                    company_key,
-                    tuple(filters["grade_ids"]),
-                )
-            )
         if filters.get("scenario_ids"):
             # The engine's own choice of scenario.
             conditions.append(
@@ -145,17 +146,7 @@ class CreditAgedBalance(models.AbstractModel):
             """
             WITH later AS (
                 SELECT line_id, SUM(amount) AS amount
-                  FROM (
-                        SELECT debit_move_id AS line_id, amount
-                          FROM account_partial_reconcile
-                         WHERE max_date > %(as_of)s
-                           AND company_id IN %(companies)s
-                     UNION ALL
-                        SELECT credit_move_id, -amount
-                          FROM account_partial_reconcile
-                         WHERE max_date > %(as_of)s
-                           AND company_id IN %(companies)s
-                       ) AS sides
+                  FROM (%(later)s) AS sides
               GROUP BY line_id
             )
             SELECT * FROM (
@@ -172,8 +163,7 @@ class CreditAgedBalance(models.AbstractModel):
             ) AS open_lines
              WHERE residual <> 0
             """,
-            as_of=as_of,
-            companies=tuple(companies.ids),
+            later=partial_sides(companies.ids, as_of + timedelta(days=1)),
             columns=columns,
             where=where,
         )
@@ -193,15 +183,7 @@ class CreditAgedBalance(models.AbstractModel):
         )
         return SQL(
             """
-            WITH later AS MATERIALIZED (
-                SELECT debit_move_id AS line_id, amount
-                  FROM account_partial_reconcile
-                 WHERE max_date > %(as_of)s AND company_id IN %(companies)s
-             UNION ALL
-                SELECT credit_move_id, -amount
-                  FROM account_partial_reconcile
-                 WHERE max_date > %(as_of)s AND company_id IN %(companies)s
-            )
+            WITH later AS MATERIALIZED (%(later)s)
             SELECT %(columns)s, aml.amount_residual AS residual
               FROM account_move_line aml
              WHERE aml.reconciled IS NOT TRUE AND %(where)s
@@ -213,8 +195,7 @@ class CreditAgedBalance(models.AbstractModel):
             """,
             columns=columns,
             where=where,
-            as_of=as_of,
-            companies=tuple(companies.ids),
+            later=partial_sides(companies.ids, as_of + timedelta(days=1)),
         )
 
     @api.model

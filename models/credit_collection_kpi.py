@@ -6,6 +6,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools.dso import dso_countback, dso_simple
+from ..tools.receivable import CUSTOMER_INVOICE_TYPES
+from .sql_reconciliation import last_reconciliation_dates, partial_sides
 
 
 class CreditCollectionKpi(models.AbstractModel):
@@ -137,23 +139,15 @@ class CreditCollectionKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH candidates AS (
-                SELECT DISTINCT debit_move_id AS id
-                  FROM account_partial_reconcile
-                 WHERE max_date BETWEEN %(start)s AND %(end)s
-                   AND company_id = %(company)s
-            ),
-            paid AS (
+            WITH paid AS (
                 SELECT %(partner)s AS key, aml.date, aml.date_maturity,
-                       (SELECT MAX(apr.max_date)
-                          FROM account_partial_reconcile apr
-                         WHERE apr.debit_move_id = aml.id) AS paid_on
-                  FROM candidates
-                  JOIN account_move_line aml ON aml.id = candidates.id
+                       reconciled.date_paid AS paid_on
+                  FROM (%(reconciled)s) AS reconciled
+                  JOIN account_move_line aml ON aml.id = reconciled.line_id
                   JOIN account_move m ON m.id = aml.move_id
                   JOIN res_partner p ON p.id = aml.partner_id
                  WHERE %(receivable)s
-                   AND m.move_type IN ('out_invoice', 'out_receipt')
+                   AND m.move_type IN %(invoice_types)s
                    AND aml.balance > 0
                    AND aml.full_reconcile_id IS NOT NULL
                    AND aml.company_id = %(company)s
@@ -165,6 +159,8 @@ class CreditCollectionKpi(models.AbstractModel):
           GROUP BY key
                 """,
                 partner=SQL("p.commercial_partner_id") if by_partner else SQL("NULL"),
+                reconciled=last_reconciliation_dates(company.ids, date_from),
+                invoice_types=CUSTOMER_INVOICE_TYPES,
                 receivable=self._credit_receivable_filter(),
                 company=company.id,
                 start=date_from,
@@ -191,15 +187,7 @@ class CreditCollectionKpi(models.AbstractModel):
                 """
             WITH touched AS (
                 SELECT line_id, SUM(amount) AS amount
-                  FROM (
-                        SELECT debit_move_id AS line_id, amount
-                          FROM account_partial_reconcile
-                         WHERE max_date >= %(start)s AND company_id = %(company)s
-                     UNION ALL
-                        SELECT credit_move_id, -amount
-                          FROM account_partial_reconcile
-                         WHERE max_date >= %(start)s AND company_id = %(company)s
-                       ) AS sides
+                  FROM (%(touched)s) AS sides
               GROUP BY line_id
             ),
             due AS (
@@ -237,6 +225,7 @@ class CreditCollectionKpi(models.AbstractModel):
                     date_to,
                     date_to,
                 ),
+                touched=partial_sides(company.ids, date_from),
                 company=company.id,
                 start=date_from,
                 end=date_to,
@@ -290,7 +279,7 @@ class CreditCollectionKpi(models.AbstractModel):
                        AND d.create_date::date BETWEEN %(start)s AND %(end)s),
                    (SELECT COUNT(*) FROM account_move m
                      WHERE m.company_id = %(company)s AND m.state = 'posted'
-                       AND m.move_type IN ('out_invoice', 'out_receipt')
+                       AND m.move_type IN %(invoice_types)s
                        AND m.invoice_date BETWEEN %(start)s AND %(end)s),
                    COUNT(*), AVG(d.date_closed - d.create_date::date)
               FROM credit_dispute d
@@ -298,6 +287,7 @@ class CreditCollectionKpi(models.AbstractModel):
                AND d.state = 'resolved'
                AND d.date_closed BETWEEN %(start)s AND %(end)s
                 """,
+                invoice_types=CUSTOMER_INVOICE_TYPES,
                 company=company.id,
                 start=date_from,
                 end=date_to,

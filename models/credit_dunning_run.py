@@ -6,12 +6,8 @@ from odoo.tools import SQL
 
 from ..compat import notify_cron_progress
 from ..tools.notice_totals import notice_totals
-from ..tools.receivable import (
-    CUSTOMER_INVOICE_TYPES,
-    OPEN_PAYMENT_STATES,
-    SETTLED_PAYMENT_STATES,
-)
-from ..tools.retry import run_retrying
+from ..tools.receivable import OPEN_PAYMENT_STATES, SETTLED_PAYMENT_STATES
+from .batch_retry import run_retrying
 from .sql_insert import insert_records
 
 _logger = logging.getLogger(__name__)
@@ -190,7 +186,7 @@ class CreditDunningRun(models.Model):
         """One batch of customers: plan their next step, create the notices,
         send the automatic ones. Returns the number of customers handled.
 
-        A batch refused by a concurrent edit is retried (tools/retry.py);
+        A batch refused by a concurrent edit is retried (models/batch_retry.py);
         one that still fails is deferred: the cursor moves on, and its
         customers are tried once more after the last batch; those failing
         again are left for the next day's round."""
@@ -217,7 +213,7 @@ class CreditDunningRun(models.Model):
         date = self.date
 
         def batch():
-            engine._credit_lock_batch(company, partner_ids)
+            engine._credit_lock_batch(company, date, partner_ids)
             plans = engine._credit_plan(company, date, partner_ids)
             return engine._credit_create_notices(company, date, plans)
 
@@ -253,12 +249,13 @@ class CreditDunningRun(models.Model):
         return len(partner_ids)
 
     @api.model
-    def _credit_lock_batch(self, company, partner_ids):
-        """Lock what the batch writes, its customers and their open
-        invoices, before reading them: an edit of one of them (a phone
-        number, a payment reconciled) then waits for the batch's commit, or
-        the batch for the edit's, instead of failing it (the batch runs at
-        READ COMMITTED, see tools/retry.py). In id order, as Odoo's writes."""
+    def _credit_lock_batch(self, company, date, partner_ids):
+        """Lock what the batch writes, its customers and the open invoices
+        it selects (the same ``_credit_open_items_where``), before reading
+        them: an edit of one of them (a phone number, a payment reconciled)
+        then waits for the batch's commit, or the batch for the edit's,
+        instead of failing it (the batch runs at READ COMMITTED, see
+        models/batch_retry.py). In id order, as Odoo's writes."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id"
@@ -269,14 +266,15 @@ class CreditDunningRun(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM account_move
-                    WHERE commercial_partner_id = ANY(%s) AND company_id = %s
-                      AND state = 'posted' AND move_type IN %s
-                      AND payment_state IN %s
+                    WHERE id IN (
+                        SELECT aml.move_id
+                          FROM account_move_line aml
+                          JOIN account_move move ON move.id = aml.move_id
+                          JOIN account_account account ON account.id = aml.account_id
+                         WHERE %s AND move.commercial_partner_id = ANY(%s))
                     ORDER BY id FOR NO KEY UPDATE""",
+                self._credit_open_items_where(company, date),
                 list(partner_ids),
-                company.id,
-                CUSTOMER_INVOICE_TYPES,
-                OPEN_PAYMENT_STATES,
             )
         )
 

@@ -3,7 +3,6 @@ it selects (set-based SQL), the next step of each, and the dry run."""
 
 import bisect
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -26,16 +25,15 @@ class CreditDunningRunDecision(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_horizon(self, company, date):
-        """Invoices due after this date cannot reach any level yet (the
-        earliest level is the most negative offset)."""
-        levels = self.env["credit.dunning.level"].search(
-            [("company_id", "in", [company.id, False])], order="days_offset", limit=1
-        )
-        return date + timedelta(days=max(-levels.days_offset, 0) if levels else 0)
-
-    @api.model
     def _credit_open_items_where(self, company, date):
+        """The run's one selection of open items (on ``aml``, its ``move``
+        and ``account``): the candidate customers, a batch's open items and
+        the invoices it locks are read through it.
+
+        Invoices due after the horizon cannot reach any level yet: the
+        horizon is ``date`` plus the earliest level's days before the due
+        date (its most negative offset), read in the same statement."""
+        self.env["credit.dunning.level"].flush_model(["company_id", "days_offset"])
         return SQL(
             """
             aml.company_id = %(company)s
@@ -43,14 +41,17 @@ class CreditDunningRunDecision(models.AbstractModel):
             AND aml.parent_state = 'posted'
             AND aml.reconciled IS NOT TRUE
             AND aml.amount_residual > 0
-            AND aml.date_maturity <= %(horizon)s
+            AND aml.date_maturity <= %(date)s + (
+                SELECT GREATEST(-COALESCE(MIN(level.days_offset), 0), 0)
+                  FROM credit_dunning_level level
+                 WHERE level.company_id = %(company)s OR level.company_id IS NULL)
             AND move.move_type IN %(move_types)s
             AND move.payment_state IN %(open_states)s
             """,
             move_types=CUSTOMER_INVOICE_TYPES,
             open_states=OPEN_PAYMENT_STATES,
             company=company.id,
-            horizon=self._credit_horizon(company, date),
+            date=date,
         )
 
     @api.model

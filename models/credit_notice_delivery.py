@@ -12,7 +12,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..compat import notify_cron_progress
-from ..tools.retry import run_retrying
+from .batch_retry import run_retrying
 from .credit_engine import EMAIL_LAYOUT
 
 _logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class CreditNoticeDelivery(models.AbstractModel):
 
     def _credit_send_pending_emails(self):
         """Queue these notices' emails, retried on a concurrent edit
-        (tools/retry.py); a batch that still fails is sent notice by notice,
+        (models/batch_retry.py); a batch that still fails is sent notice by notice,
         and a notice still refused stays pending for the next call. Returns
         the number of notices done."""
 

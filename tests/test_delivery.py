@@ -120,26 +120,6 @@ class TestDelivery(CreditCollectionCommon, MockSmtplibCase):
         self.assertEqual(notice.state, "sent")
         self.assertFalse(notice.failure_reason)
 
-    def test_outcomes_are_read_in_one_query_for_all_notices(self):
-        for name in ("Martin Transports", "Bernard Logistique"):
-            self.make_invoice(self._customer(name), 500, "2026-03-02")
-        notices = self.remind()
-        self.assertEqual(len(notices), 3)
-
-        def queries(queued):
-            """Queries of the email job's reading of the outcomes, for the
-            notices ``queued`` whose outcome the mail queue did not give."""
-            queued.sudo().email_state = "queued"
-            self.env.flush_all()
-            before = self.env.cr.sql_log_count
-            self.env["credit.notice"]._credit_sync_email_states()
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
-
-        queries(notices)  # the first call fills the caches
-        self.assertEqual(queries(notices[:1]), queries(notices))
-        self.assertEqual(set(notices.mapped("email_state")), {"sent"})
-
     def test_failed_email_is_retried_then_the_notice_fails(self):
         self.contact.email = "ap.dupont-at-example.com"  # no valid address
         notice = self.run_dunning("2026-03-09")

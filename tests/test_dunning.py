@@ -271,6 +271,8 @@ class TestDunningEngine(CreditCollectionCommon):
         # +20 without any earlier notice: the first reminder, as the run.
         self.assertEqual(line.level_id, self.level_first)
         self.assertEqual(line.amount, 1000)
+        self.assertEqual(line.move_ids, invoice)
+        self.assertEqual(line.invoice_count, 1)
         self.assertEqual(line.currency_id, self.company.currency_id)
         self.assertIn("email", line.actions)
         self.assertFalse(self.notices(self.customer))

@@ -1,3 +1,4 @@
+from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -8,10 +9,10 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..tools import retry
+from ..models import batch_retry
 from .common import CreditCollectionCommon
 
-RETRY_LOGGER = "odoo.addons.credit_collection.tools.retry"
+RETRY_LOGGER = "odoo.addons.credit_collection.models.batch_retry"
 
 
 @tagged("post_install", "-at_install")
@@ -73,7 +74,7 @@ class TestDunningRetry(CreditCollectionCommon):
             if len(waits) == call:
                 self.other_cr.rollback()
 
-        return patch.object(retry, "backoff", backoff), waits
+        return patch.object(batch_retry, "backoff", backoff), waits
 
     def test_batch_retried_after_lock_timeout_creates_one_notice(self):
         invoice = self.make_invoice(self.busy, 800, "2026-03-02")
@@ -98,12 +99,12 @@ class TestDunningRetry(CreditCollectionCommon):
         self.make_invoice(self.customer, 500, "2026-03-02")
         self.assertLess(self.busy.id, self.customer.id)  # its batch comes first
         # The first pass gives up after its retries; the last pass succeeds.
-        release, waits = self.release_lock_at(retry.MAX_RETRIES + 1)
+        release, waits = self.release_lock_at(batch_retry.MAX_RETRIES + 1)
         with release, mute_logger(RETRY_LOGGER):
             run = self.run_day("2026-03-09")
-        self.assertEqual(len(waits), retry.MAX_RETRIES + 1)
+        self.assertEqual(len(waits), batch_retry.MAX_RETRIES + 1)
         self.assertEqual(run.state, "done")
-        self.assertEqual(run.retry_count, retry.MAX_RETRIES + 1)
+        self.assertEqual(run.retry_count, batch_retry.MAX_RETRIES + 1)
         self.assertFalse(run.deferred_partner_ids)
         self.assertEqual((run.partner_count, run.skipped_count), (2, 0))
         self.assertEqual(len(self.notices(self.busy)), 1)
@@ -112,11 +113,11 @@ class TestDunningRetry(CreditCollectionCommon):
     def test_batch_that_keeps_failing_is_skipped_and_the_run_completes(self):
         busy_invoice = self.make_invoice(self.busy, 800, "2026-03-02")
         self.make_invoice(self.customer, 500, "2026-03-02")
-        with patch.object(retry, "backoff", lambda attempt: None):
+        with patch.object(batch_retry, "backoff", lambda attempt: None):
             with mute_logger(RETRY_LOGGER):
                 run = self.run_day("2026-03-09")
         self.assertEqual(run.state, "done")
-        self.assertEqual(run.retry_count, 2 * retry.MAX_RETRIES)
+        self.assertEqual(run.retry_count, 2 * batch_retry.MAX_RETRIES)
         self.assertEqual((run.partner_count, run.skipped_count), (1, 1))
         self.assertFalse(self.notices(self.busy))
         self.assertFalse(busy_invoice.credit_level_id)
@@ -134,7 +135,9 @@ class TestDunningRetry(CreditCollectionCommon):
         """What the batch writes is locked before it reads: an edit of the
         customer waits for the batch instead of failing it."""
         self.other_cr.rollback()  # the busy customer is free again
-        self.env["credit.dunning.run"]._credit_lock_batch(self.company, self.busy.ids)
+        self.env["credit.dunning.run"]._credit_lock_batch(
+            self.company, date(2026, 3, 9), self.busy.ids
+        )
         with self.assertRaises(LockNotAvailable), mute_logger("odoo.sql_db"):
             self.other_cr.execute(
                 "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT",
@@ -158,7 +161,7 @@ class TestDunningRetry(CreditCollectionCommon):
         ):
             env = api.Environment(job_cr, SUPERUSER_ID, {})
             self.assertEqual(
-                retry.run_retrying(env, isolation, "job", read_committed=True),
+                batch_retry.run_retrying(env, isolation, "job", read_committed=True),
                 ("read committed", 0),
             )
             job_cr.commit()
@@ -201,7 +204,7 @@ class TestDunningRetry(CreditCollectionCommon):
         notice = self.notices(self.customer)
         Notice = self.lock_author()
         with (
-            patch.object(retry, "backoff", lambda attempt: None),
+            patch.object(batch_retry, "backoff", lambda attempt: None),
             mute_logger(
                 "odoo.sql_db",
                 RETRY_LOGGER,

@@ -1102,6 +1102,8 @@ class TestForgedRequests(CreditCollectionCommon, HttpCase):
         self.company.credit_plan_portal_max_installments = 2
         with self.assertRaises(UserError):
             Plan._credit_create_from_request(debtor, self.invoice, 3, first, True)
+        with self.assertRaisesRegex(UserError, "at least 1"):
+            Plan._credit_create_from_request(debtor, self.invoice, 0, first, True)
         debtor.credit_escalation_stage = "legal"
         plan = Plan._credit_create_from_request(debtor, self.invoice, 2, first, True)
         self.assertEqual(plan.state, "draft")

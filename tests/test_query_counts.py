@@ -83,7 +83,7 @@ class TestQueryCounts(CreditCollectionCommon):
                     .create({"company_id": self.company.id, "date": "2026-03-30"})
                 )
                 self.env.invalidate_all()  # each batch of the cron starts cold
-                with self.assertQueryCount(50):
+                with self.assertQueryCount(49):
                     run._credit_process_batch()
                 self.assertEqual(run.state, "done")
                 notices = self.notices(on="2026-03-30")

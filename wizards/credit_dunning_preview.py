@@ -37,7 +37,6 @@ class CreditDunningPreview(models.TransientModel):
                     "scenario_id": plan["scenario"].id,
                     "level_id": plan["level"].id,
                     "move_ids": [item["move_id"] for item in plan["items"]],
-                    "invoice_count": len(plan["items"]),
                     "currency_id": plan["currency"].id,
                     "amount": sum(item["residual_currency"] for item in plan["items"]),
                     "amount_company": sum(item["residual"] for item in plan["items"]),

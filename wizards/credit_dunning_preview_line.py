@@ -13,7 +13,7 @@ class CreditDunningPreviewLine(models.TransientModel):
     scenario_id = fields.Many2one("credit.dunning.scenario", readonly=True)
     level_id = fields.Many2one("credit.dunning.level", readonly=True)
     move_ids = fields.Many2many("account.move", string="Open Invoices", readonly=True)
-    invoice_count = fields.Integer(string="Invoices", readonly=True)
+    invoice_count = fields.Integer(string="Invoices", compute="_compute_invoice_count")
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(readonly=True, help="In the notice's currency.")
     company_currency_id = fields.Many2one(
@@ -40,6 +40,11 @@ class CreditDunningPreviewLine(models.TransientModel):
         "of the notices: as the level says, the collector, the account "
         "manager, the salespersons of the invoices.",
     )
+
+    @api.depends("move_ids")
+    def _compute_invoice_count(self):
+        for line in self:
+            line.invoice_count = len(line.move_ids)
 
     @api.depends("partner_id")
     def _compute_recipients(self):

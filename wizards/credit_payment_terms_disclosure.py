@@ -8,6 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_date
 
 from ..models.sql_insert import insert_select
+from ..models.sql_reconciliation import last_reconciliation_dates
 from ..tools.siren import partner_numbers
 from .credit_aged_balance_wizard import xlsx_download, xlsx_money_format
 
@@ -297,19 +298,9 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
         source = SQL(
             """(SELECT move_id, MAX(date_paid) AS date_paid
                   FROM (
-                        SELECT aml.move_id, partial.max_date AS date_paid
-                          FROM (
-                                SELECT debit_move_id AS line_id, max_date
-                                  FROM account_partial_reconcile
-                                 WHERE max_date >= %(date_from)s
-                                   AND company_id = %(company)s
-                             UNION ALL
-                                SELECT credit_move_id, max_date
-                                  FROM account_partial_reconcile
-                                 WHERE max_date >= %(date_from)s
-                                   AND company_id = %(company)s
-                               ) AS partial
-                          JOIN account_move_line aml ON aml.id = partial.line_id
+                        SELECT aml.move_id, reconciled.date_paid
+                          FROM (%(reconciled)s) AS reconciled
+                          JOIN account_move_line aml ON aml.id = reconciled.line_id
                          WHERE aml.account_id IN %(accounts)s
                      UNION ALL
                         SELECT move_id, date
@@ -318,9 +309,9 @@ class CreditPaymentTermsDisclosure(models.TransientModel):
                        ) AS settlements
               GROUP BY move_id
                 HAVING MAX(date_paid) <= %(date_to)s) AS source""",
+            reconciled=last_reconciliation_dates(company.ids, self.date_from),
             date_from=self.date_from,
             date_to=self.date_to,
-            company=company.id,
             accounts=self._credit_accounts(),
             entryless=self._credit_entryless_payments(company),
         )
