@@ -217,23 +217,28 @@ class CreditRiskScore(models.Model):
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         today = fields.Date.context_today(self)
+        # The receivable accounts as ids, not a join on their type: the
+        # planner then counts the lines from their own statistics (a join
+        # made it expect a hundredth of them and probe the invoices and
+        # partials one line at a time).
+        receivable_accounts = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")], order="id")
+        )
         rows = self.env.execute_query(
             SQL(
                 """
             WITH due AS MATERIALIZED (
-                SELECT p.commercial_partner_id AS partner_id,
+                SELECT aml.id,
+                       p.commercial_partner_id AS partner_id,
                        aml.date_maturity AS date_due,
-                       GREATEST(0, COALESCE(
-                           CASE WHEN aml.reconciled THEN (
-                               SELECT MAX(apr.max_date)
-                                 FROM account_partial_reconcile apr
-                                WHERE apr.debit_move_id = aml.id)
-                           END, %(today)s) - aml.date_maturity) AS days_late
+                       aml.reconciled
                   FROM account_move_line aml
                   JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
                   JOIN res_partner p ON p.id = aml.partner_id
-                 WHERE acc.account_type = 'asset_receivable'
+                 WHERE aml.account_id = ANY(%(accounts)s)
                    AND aml.parent_state = 'posted'
                    AND m.move_type = 'out_invoice'
                    AND aml.balance > 0
@@ -241,6 +246,19 @@ class CreditRiskScore(models.Model):
                    AND aml.date_maturity > %(start)s
                    AND aml.date_maturity <= %(today)s
                    AND p.commercial_partner_id IN %(partners)s
+            ),
+            paid AS (
+                SELECT apr.debit_move_id AS line_id, MAX(apr.max_date) AS date_paid
+                  FROM account_partial_reconcile apr
+                  JOIN due ON due.id = apr.debit_move_id AND due.reconciled
+              GROUP BY apr.debit_move_id
+            ),
+            late AS (
+                SELECT due.partner_id, due.date_due,
+                       GREATEST(0, COALESCE(paid.date_paid, %(today)s)
+                                   - due.date_due) AS days_late
+                  FROM due
+             LEFT JOIN paid ON paid.line_id = due.id
             )
             SELECT partner_id,
                    COUNT(*),
@@ -248,9 +266,10 @@ class CreditRiskScore(models.Model):
                    AVG(days_late),
                    AVG(days_late) FILTER (WHERE date_due > %(recent)s),
                    AVG(days_late) FILTER (WHERE date_due <= %(recent)s)
-              FROM due
+              FROM late
           GROUP BY partner_id
                 """,
+                accounts=receivable_accounts.ids,
                 today=today,
                 start=today - relativedelta(months=HISTORY_MONTHS),
                 recent=today - timedelta(days=RECENT_DAYS),
