@@ -354,9 +354,7 @@ class CreditRiskScore(models.Model):
             )
             rows.append((partner.id, score, grade.id or None, total, factors))
         self._credit_store_scores(company, today, rows)
-        self._credit_apply_scores(
-            partners, {row[0]: (row[1], row[2]) for row in rows}
-        )
+        self._credit_apply_scores(partners, {row[0]: (row[1], row[2]) for row in rows})
 
     @api.model
     def _credit_store_scores(self, company, today, rows):
@@ -364,7 +362,7 @@ class CreditRiskScore(models.Model):
         number of partners. ``rows``: (partner id, score, grade id, exposure,
         factors as JSON text) per partner."""
         self.flush_model()
-        partner_ids, scores, grade_ids, exposures, factors = zip(*rows)
+        partner_ids, scores, grade_ids, exposures, factors = zip(*rows, strict=True)
         self.env.execute_query(
             SQL(
                 """
