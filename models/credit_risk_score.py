@@ -323,8 +323,8 @@ class CreditRiskScore(models.Model):
         grade_map = grades._get_grade_map(company)
         partners._credit_expire_grade_overrides()
         # One tuple of plain values per customer (ids, numbers, the factors as
-        # JSON text): the garbage collector does not track them, so a batch
-        # of tens of thousands of customers adds nothing for it to walk.
+        # JSON text), which the garbage collector stops tracking: the batch's
+        # results add nothing for its full collections to walk.
         rows = []
         for partner in partners:
             money = exposure.get(partner.id, {})
