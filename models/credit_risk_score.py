@@ -217,23 +217,28 @@ class CreditRiskScore(models.Model):
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         today = fields.Date.context_today(self)
+        # The receivable accounts as ids, not a join on their type: the
+        # planner then counts the lines from their own statistics (a join
+        # made it expect a hundredth of them and probe the invoices and
+        # partials one line at a time).
+        receivable_accounts = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")], order="id")
+        )
         rows = self.env.execute_query(
             SQL(
                 """
             WITH due AS MATERIALIZED (
-                SELECT p.commercial_partner_id AS partner_id,
+                SELECT aml.id,
+                       p.commercial_partner_id AS partner_id,
                        aml.date_maturity AS date_due,
-                       GREATEST(0, COALESCE(
-                           CASE WHEN aml.reconciled THEN (
-                               SELECT MAX(apr.max_date)
-                                 FROM account_partial_reconcile apr
-                                WHERE apr.debit_move_id = aml.id)
-                           END, %(today)s) - aml.date_maturity) AS days_late
+                       aml.reconciled
                   FROM account_move_line aml
                   JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
                   JOIN res_partner p ON p.id = aml.partner_id
-                 WHERE acc.account_type = 'asset_receivable'
+                 WHERE aml.account_id = ANY(%(accounts)s)
                    AND aml.parent_state = 'posted'
                    AND m.move_type = 'out_invoice'
                    AND aml.balance > 0
@@ -241,6 +246,19 @@ class CreditRiskScore(models.Model):
                    AND aml.date_maturity > %(start)s
                    AND aml.date_maturity <= %(today)s
                    AND p.commercial_partner_id IN %(partners)s
+            ),
+            paid AS (
+                SELECT apr.debit_move_id AS line_id, MAX(apr.max_date) AS date_paid
+                  FROM account_partial_reconcile apr
+                  JOIN due ON due.id = apr.debit_move_id AND due.reconciled
+              GROUP BY apr.debit_move_id
+            ),
+            late AS (
+                SELECT due.partner_id, due.date_due,
+                       GREATEST(0, COALESCE(paid.date_paid, %(today)s)
+                                   - due.date_due) AS days_late
+                  FROM due
+             LEFT JOIN paid ON paid.line_id = due.id
             )
             SELECT partner_id,
                    COUNT(*),
@@ -248,9 +266,10 @@ class CreditRiskScore(models.Model):
                    AVG(days_late),
                    AVG(days_late) FILTER (WHERE date_due > %(recent)s),
                    AVG(days_late) FILTER (WHERE date_due <= %(recent)s)
-              FROM due
+              FROM late
           GROUP BY partner_id
                 """,
+                accounts=receivable_accounts.ids,
                 today=today,
                 start=today - relativedelta(months=HISTORY_MONTHS),
                 recent=today - timedelta(days=RECENT_DAYS),
@@ -303,7 +322,10 @@ class CreditRiskScore(models.Model):
         grades = self.env["credit.risk.grade"]
         grade_map = grades._get_grade_map(company)
         partners._credit_expire_grade_overrides()
-        results = {}
+        # One tuple of plain values per customer (ids, numbers, the factors as
+        # JSON text), which the garbage collector stops tracking: the batch's
+        # results add nothing for its full collections to walk.
+        rows = []
         for partner in partners:
             money = exposure.get(partner.id, {})
             count, late, avg, recent, older = payments.get(
@@ -327,49 +349,43 @@ class CreditRiskScore(models.Model):
             )
             score, factors = compute_score(stats, params)
             grade = grades._grade_for_score(grade_map, score)
-            results[partner] = (score, grade, factors, total)
-        self._credit_store_scores(company, today, results)
-        self._credit_apply_scores(
-            partners,
-            {
-                partner.id: (score, grade)
-                for partner, (score, grade, _factors, _total) in results.items()
-            },
-        )
+            factors = json.dumps(
+                [[factor[key] for key in FACTOR_KEYS] for factor in factors]
+            )
+            rows.append((partner.id, score, grade.id or None, total, factors))
+        self._credit_store_scores(company, today, rows)
+        self._credit_apply_scores(partners, {row[0]: (row[1], row[2]) for row in rows})
 
     @api.model
-    def _credit_store_scores(self, company, today, results):
+    def _credit_store_scores(self, company, today, rows):
         """Upsert the scores with their factors in one query, whatever the
-        number of partners."""
+        number of partners. ``rows``: (partner id, score, grade id, exposure,
+        factors as JSON text) per partner."""
         self.flush_model()
-        rows = [
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "date": today.isoformat(),
-                "score": score,
-                "grade_id": grade.id or None,
-                "exposure": total,
-                "factors": [[factor[key] for key in FACTOR_KEYS] for factor in factors],
-            }
-            for partner, (score, grade, factors, total) in results.items()
-        ]
+        partner_ids, scores, grade_ids, exposures, factors = zip(*rows, strict=True)
         self.env.execute_query(
             SQL(
                 """
             INSERT INTO credit_risk_score (partner_id, company_id, date, score,
                    grade_id, exposure, factors)
-            SELECT r.partner_id, r.company_id, r.date, r.score, r.grade_id,
+            SELECT r.partner_id, %(company)s, %(today)s, r.score, r.grade_id,
                    r.exposure, r.factors
-              FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(partner_id int,
-                   company_id int, date date, score int, grade_id int,
-                   exposure numeric, factors jsonb)
+              FROM unnest(%(partner_ids)s::int[], %(scores)s::int[],
+                          %(grade_ids)s::int[], %(exposures)s::numeric[],
+                          %(factors)s::jsonb[])
+                   AS r(partner_id, score, grade_id, exposure, factors)
             ON CONFLICT (partner_id, company_id) DO UPDATE
                SET date = EXCLUDED.date, score = EXCLUDED.score,
                    grade_id = EXCLUDED.grade_id, exposure = EXCLUDED.exposure,
                    factors = EXCLUDED.factors
                 """,
-                rows=json.dumps(rows),
+                company=company.id,
+                today=today,
+                partner_ids=list(partner_ids),
+                scores=list(scores),
+                grade_ids=list(grade_ids),
+                exposures=list(exposures),
+                factors=list(factors),
             )
         )
         self.invalidate_model()
@@ -378,22 +394,24 @@ class CreditRiskScore(models.Model):
     @api.model
     def _credit_apply_scores(self, partners, score_by_partner):
         """Write score and effective grade on ``partners`` in the current
-        company. Scores and first grades go in one UPDATE (both fields are
+        company (``score_by_partner``: {partner id: (score, computed grade
+        id)}). Scores and first grades go in one UPDATE (both fields are
         company-dependent: JSON objects keyed by company id, and nothing
         depends on them); a grade that changes is written through the ORM,
         grouped by grade, so that the change is tracked in the chatter."""
         partner_ids, scores, grade_ids, first_grades = [], [], [], []
         changed_grades = {}
         for partner in partners:
-            score, computed_grade = score_by_partner[partner.id]
-            grade = partner.credit_grade_override_id or computed_grade
+            score, computed_grade_id = score_by_partner[partner.id]
+            grade_id = partner.credit_grade_override_id.id or computed_grade_id
+            current_grade_id = partner.credit_risk_grade_id.id
             # The first grade a customer gets is not a change worth a message.
-            first_grade = not partner.credit_risk_grade_id
-            if grade != partner.credit_risk_grade_id and not first_grade:
-                changed_grades.setdefault(grade.id, []).append(partner.id)
+            first_grade = not current_grade_id
+            if (grade_id or False) != current_grade_id and not first_grade:
+                changed_grades.setdefault(grade_id or False, []).append(partner.id)
             partner_ids.append(partner.id)
             scores.append(score)
-            grade_ids.append(grade.id or None)
+            grade_ids.append(grade_id or None)
             first_grades.append(first_grade)
         if partner_ids:
             self.env.flush_all()
