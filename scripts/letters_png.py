@@ -28,7 +28,8 @@ DOCS = os.path.join(
     "credit_collection",
     "docs",
 )
-SERIES_SUFFIX = "" if ODOO_SERIES < 19 else f"_odoo{ODOO_SERIES}"  # 18's are the main ones
+# The images of 18 are the main ones; those of 19 are named for it.
+SERIES_SUFFIX = "" if ODOO_SERIES < 19 else f"_odoo{ODOO_SERIES}"
 load_french_fragments(env)  # French texts not merged into i18n/fr.po yet
 port = odoo.tools.config["http_port"]
 http = server.ThreadedServer(odoo.http.root)
