@@ -1,6 +1,7 @@
 """Renders the README images of the letters from the demo data: the first
 reminder, the formal notice and a US dollar letter that the demo's replay
-sent, and a customer's statement, as PDF (wkhtmltopdf) then PNG (pdftoppm), into docs/.
+sent, and a customer's statement, as PDF (wkhtmltopdf) then PNG (pdftoppm), into docs/
+(named ``letter_first_reminder.png`` etc. on Odoo 18, ``..._odoo19.png`` on Odoo 19).
 
 Run inside ``odoo shell`` on a database with the addon and its demo data:
     python3 -m odoo shell -d DB --http-port=PORT < scripts/letters_png.py
@@ -18,6 +19,7 @@ import tempfile
 import odoo
 from odoo.service import server
 
+from odoo.addons.credit_collection.compat import ODOO_SERIES
 from odoo.addons.credit_collection.tests.common import load_french
 
 env = globals()["env"]  # given by odoo shell
@@ -26,6 +28,8 @@ DOCS = os.path.join(
     "credit_collection",
     "docs",
 )
+# The images of 18 are the main ones; those of 19 are named for it.
+SERIES_SUFFIX = "" if ODOO_SERIES < 19 else f"_odoo{ODOO_SERIES}"
 load_french(env)  # the database may have been installed in English
 port = odoo.tools.config["http_port"]
 http = server.ThreadedServer(odoo.http.root)
@@ -124,11 +128,11 @@ try:
                     "1",
                     "-singlefile",
                     tmp.name,
-                    os.path.join(DOCS, name),
+                    os.path.join(DOCS, name + SERIES_SUFFIX),
                 ],
                 check=True,
             )
-        sys.stdout.write(f"written {os.path.join(DOCS, name)}.png\n")
+        sys.stdout.write(f"written {os.path.join(DOCS, name + SERIES_SUFFIX)}.png\n")
 finally:
     env["ir.config_parameter"].set_param("report.url", previous_url or False)
     env.cr.commit()
