@@ -395,7 +395,7 @@ def main():
     parser.add_argument(
         "--scenario",
         action="append",
-        choices=("concurrent", "smtp"),
+        choices=("concurrent", "smtp", "jobs"),
         help="run this reliability scenario instead of the timed steps",
     )
     parser.add_argument(
