@@ -45,9 +45,9 @@ fi
 find_odoo
 # OCA queue_job, optional for the addon (it detects it, never imports it):
 # installed so that the tests cover the jobs path. Pinned per series to a
-# version that runs on our trees (newer 18.0 wheels need odoo.api.private,
-# which Odoo 18.0 before 2025 lacks). --no-deps: its dependencies are Odoo
-# itself and requests, which Odoo already needs.
+# version that runs on our trees (newer 18.0 wheels were found to need
+# odoo.api.private, which the 18.0 tree of 2024-10-05 lacks). --no-deps: its
+# dependencies are Odoo itself and requests, which Odoo already needs.
 declare -A queue_job_pins=([18.0]=18.0.1.7.0.1 [19.0]=19.0.2.4.0.1)
 queue_job_pin="${queue_job_pins[$ODOO_SERIES]}"
 if [ "$(queue_job_version)" != "$queue_job_pin" ]; then
