@@ -343,9 +343,12 @@ def _email_and_letter_counts(env):
     )
     pending, letters_pending, letters = env.cr.fetchone()
     env.cr.execute(
-        """SELECT count(*) FROM (SELECT res_id FROM mail_mail
-                                   WHERE model = 'credit.notice'
-                                GROUP BY res_id HAVING count(*) > 1) twice"""
+        """SELECT count(*) FROM (SELECT message.res_id
+                                   FROM mail_mail mail
+                                   JOIN mail_message message
+                                     ON message.id = mail.mail_message_id
+                                  WHERE message.model = 'credit.notice'
+                               GROUP BY message.res_id HAVING count(*) > 1) twice"""
     )
     return {
         "emails_pending": pending,
