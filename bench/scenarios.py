@@ -454,6 +454,8 @@ def jobs(env, cr, args, measure, run_dunning):
                     jobs_cr.commit()
                     if not set(states) & {"pending", "enqueued", "started"}:
                         break
+                    if odoo_server.poll() is not None:
+                        sys.exit(f"the Odoo server stopped: see {log_path}")
             info["job_states"] = states
             info["by_method"] = _job_spans(jobs_cr, channel)
             info.update(_email_and_letter_counts(env))
