@@ -49,8 +49,10 @@ class TestJobDispatch(CreditCollectionCommon):
         return {notice.name: len(self.notice_mails(notice)) for notice in notices}
 
     def test_channel_is_created_under_root(self):
-        channel = self.env["queue.job.channel"].sudo().search(
-            [("complete_name", "=", CHANNEL)]
+        channel = (
+            self.env["queue.job.channel"]
+            .sudo()
+            .search([("complete_name", "=", CHANNEL)])
         )
         self.assertEqual(channel.parent_id.complete_name, "root")
 
