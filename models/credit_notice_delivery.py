@@ -127,10 +127,13 @@ class CreditNoticeDelivery(models.AbstractModel):
 
     def _credit_lock_pending(self, flag):
         """These notices whose ``flag`` is still set, locked until the
-        transaction ends; those another transaction holds are left to it.
-        What a job renders is read again under the lock, so an email or a
-        letter is never made twice (a job run again, two overlapping jobs,
-        the scheduled action beside a job)."""
+        transaction ends. What a job renders is read again under the lock,
+        so an email or a letter is never made twice (a job run again, two
+        overlapping jobs, the scheduled action beside a job). A notice held
+        by another job is waited for, not skipped: skipped, a letter waiting
+        behind its email job was left for the next hourly call (bench, jobs
+        scenario); the wait ends in a serialization failure that
+        ``run_retrying`` retries on a fresh snapshot."""
         if not self:
             return self
         self.flush_recordset([flag])
@@ -139,7 +142,7 @@ class CreditNoticeDelivery(models.AbstractModel):
                 """SELECT id FROM credit_notice
                     WHERE id IN %s AND %s
                     ORDER BY id
-                      FOR NO KEY UPDATE SKIP LOCKED""",
+                      FOR NO KEY UPDATE""",
                 tuple(self.ids),
                 SQL.identifier(flag),
             )
