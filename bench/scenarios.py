@@ -303,3 +303,169 @@ def report_smtp(env, cr, log_path):
         "messages_received": sum(copies.values()),
         "failure_reasons": reasons,
     }
+
+
+def _job_states(cr, channel):
+    cr.execute(
+        "SELECT state, count(*) FROM queue_job WHERE channel = %s GROUP BY state",
+        [channel],
+    )
+    return dict(cr.fetchall())
+
+
+def _job_spans(cr, channel):
+    """Per job method: jobs, seconds from the first job created to the last
+    one done, and the sum of the jobs' own run times."""
+    cr.execute(
+        """SELECT method_name, count(*),
+                  EXTRACT(EPOCH FROM max(date_done) - min(date_created)),
+                  EXTRACT(EPOCH FROM sum(date_done - date_started))
+             FROM queue_job WHERE channel = %s GROUP BY method_name""",
+        [channel],
+    )
+    return {
+        method: {
+            "jobs": count,
+            "span_s": round(float(span or 0), 1),
+            "job_s": round(float(busy or 0), 1),
+        }
+        for method, count, span, busy in cr.fetchall()
+    }
+
+
+def _email_and_letter_counts(env):
+    env.invalidate_all()
+    env.cr.execute(
+        """SELECT count(*) FILTER (WHERE email_pending),
+                  count(*) FILTER (WHERE letter_pending),
+                  count(*) FILTER (WHERE letter_attachment_id IS NOT NULL)
+             FROM credit_notice"""
+    )
+    pending, letters_pending, letters = env.cr.fetchone()
+    env.cr.execute(
+        """SELECT count(*) FROM (SELECT message.res_id
+                                   FROM mail_mail mail
+                                   JOIN mail_message message
+                                     ON message.id = mail.mail_message_id
+                                  WHERE message.model = 'credit.notice'
+                               GROUP BY message.res_id HAVING count(*) > 1) twice"""
+    )
+    return {
+        "emails_pending": pending,
+        "letters_pending": letters_pending,
+        "letters_stored": letters,
+        "notices_emailed_twice": env.cr.fetchone()[0],
+    }
+
+
+def jobs(env, cr, args, measure, run_dunning):
+    """(c) The email job for every notice of the run and ``--letters``
+    letters, by the scheduled action alone, then, on a copy of the same
+    database, cut into queue_job jobs run by an Odoo server with 2 workers
+    (channel capacity root:2). wkhtmltopdf loads the letters' assets from
+    the bench's own HTTP thread in both cases, so that neither path waits
+    for a worker to serve them."""
+    import odoo
+    from odoo import SUPERUSER_ID, api, sql_db
+
+    from bench import serve_http
+
+    if "queue.job" not in env:
+        sys.exit("the jobs scenario needs queue_job (CC_BENCH_QUEUE_JOB=1)")
+    channel = "root.credit_collection"
+    env["ir.config_parameter"].sudo().set_param(
+        "credit_collection.job_dispatch", "cron"
+    )
+    cr.commit()
+    with measure("dunning run (full)") as info:
+        info["batches"] = run_dunning(env, cr)
+    notices = env["credit.notice"].search([("email_pending", "=", True)], order="id")
+    notices[: args.letters].write({"letter_pending": True})
+    cr.commit()
+    print(
+        f"    {len(notices)} emails and {min(len(notices), args.letters)} letters to do"
+    )
+    copy = f"{args.db}_jobs"
+    cr.close()
+    sql_db.close_db(args.db)
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    subprocess.run(["createdb", "-T", args.db, copy], check=True)
+    filestore = odoo.tools.config.filestore
+    if os.path.isdir(filestore(args.db)):
+        subprocess.run(["cp", "-a", filestore(args.db), filestore(copy)], check=True)
+
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cron_cr:
+        env = api.Environment(cron_cr, SUPERUSER_ID, {})
+        server = serve_http(env)
+        Notice = env["credit.notice"]
+        try:
+            with measure("cron alone: emails then letters", path="cron") as info:
+                start = time.perf_counter()
+                while Notice._cron_send_pending_emails():
+                    cron_cr.commit()
+                    if "emails_s" not in info and not Notice.search_count(
+                        [("email_pending", "=", True)]
+                    ):
+                        info["emails_s"] = round(time.perf_counter() - start, 1)
+                cron_cr.commit()
+            info.update(_email_and_letter_counts(env))
+            print(f"    {info}")
+        finally:
+            server.shutdown()
+    port = _free_port()
+    log_path = os.path.join(args.out, f"jobs_server_{args.size}.log")
+    os.makedirs(args.out, exist_ok=True)
+    odoo_server = subprocess.Popen(
+        [
+            sys.executable, "-m", "odoo",
+            "--addons-path", args.addons_path,
+            "-d", copy, "--db-filter", f"^{copy}$",
+            "--workers=2", "--load=web,queue_job", "--max-cron-threads=0",
+            "--http-port", str(port), "--http-interface=127.0.0.1",
+            "--limit-time-real=3600", "--limit-time-cpu=3600",
+            "--limit-memory-soft=4294967296", "--limit-memory-hard=6442450944",
+            "--log-level=warn", "--logfile", log_path,
+        ],
+        env=dict(os.environ, ODOO_QUEUE_JOB_CHANNELS="root:2"),
+    )  # fmt: skip
+    server = None
+    try:
+        copy_registry = odoo.modules.registry.Registry(copy)
+        with copy_registry.cursor() as jobs_cr:
+            env = api.Environment(jobs_cr, SUPERUSER_ID, {})
+            params = env["ir.config_parameter"]
+            params.set_param("credit_collection.job_dispatch", False)
+            server = serve_http(env)  # sets report.url in the copy
+            for _attempt in range(120):  # the server is up
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(1)
+            with measure(
+                "queue_job, 2 workers: emails and letters", path="jobs"
+            ) as info:
+                with measure("    dispatch (the scheduled action's call)"):
+                    env["credit.notice"]._cron_send_pending_emails()
+                    jobs_cr.commit()
+                while True:
+                    time.sleep(2)
+                    states = _job_states(jobs_cr, channel)
+                    jobs_cr.commit()
+                    if not set(states) & {"pending", "enqueued", "started"}:
+                        break
+                    if odoo_server.poll() is not None:
+                        sys.exit(f"the Odoo server stopped: see {log_path}")
+            info["job_states"] = states
+            info["by_method"] = _job_spans(jobs_cr, channel)
+            info.update(_email_and_letter_counts(env))
+            print(f"    {info}")
+    finally:
+        odoo_server.terminate()
+        odoo_server.wait(60)
+        if server:
+            server.shutdown()
+        sql_db.close_db(copy)
+        if not os.environ.get("CC_BENCH_KEEP"):
+            subprocess.run(["dropdb", "--if-exists", copy], check=False)
+            subprocess.run(["rm", "-rf", filestore(copy)], check=False)

@@ -27,6 +27,7 @@ from . import (
     credit_exposure,
     credit_interest_charge,
     credit_interest_rate,
+    credit_job_dispatch,
     credit_notice,
     credit_notice_line,
     credit_payment_plan,

@@ -192,7 +192,10 @@ class CreditDemoReplay(models.AbstractModel):
         run = Run.create({"company_id": company.id, "date": day})
         while run.state == "running":
             run._credit_process_batch()
-        Notice = self.env["credit.notice"].sudo()
+        # The replayed days are one transaction: no jobs (credit.job.dispatch).
+        Notice = (
+            self.env["credit.notice"].sudo().with_context(credit_job_dispatch=False)
+        )
         while Notice._cron_send_pending_emails():
             pass
         as_controller = self.with_user(controller)

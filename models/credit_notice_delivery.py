@@ -37,8 +37,11 @@ class CreditNoticeDelivery(models.AbstractModel):
         """Render and queue the emails the daily run decided, then store the
         letters it sent to print, one batch per call: rendering is the costly
         part of a reminder, so it runs apart from the run's decisions and
-        commits its own progress. Returns the number of documents still to
-        render."""
+        commits its own progress. With queue_job (credit.job.dispatch), the
+        call cuts all of them into jobs instead. Returns the number of
+        documents still to render by this scheduled action."""
+        if self.env["credit.job.dispatch"]._credit_jobs_enabled():
+            return self._credit_dispatch_pending(batch_size, letter_batch_size)
         pending = self.search([("email_pending", "=", True)], limit=batch_size)
         done = pending._credit_send_pending_emails()
         if not pending:
@@ -46,29 +49,49 @@ class CreditNoticeDelivery(models.AbstractModel):
             letters = self.search(
                 [("letter_pending", "=", True)], limit=letter_batch_size
             )
-
-            def store_letters():
-                # A letter that cannot be rendered is noted on its notice
-                # and not tried again by this job (printing it will).
-                letters._credit_attach_letter()
-                letters.letter_pending = False
-                return len(letters)
-
-            done, _retries = run_retrying(self.env, store_letters, "Notice letters")
-            done = done or 0
+            done = letters._credit_store_pending_letters()
         remaining = self.search_count(
             ["|", ("email_pending", "=", True), ("letter_pending", "=", True)]
         )
         notify_cron_progress(self.env, done, remaining)
         return remaining
 
+    @api.model
+    def _credit_dispatch_pending(self, batch_size, letter_batch_size):
+        """The email job on queue_job: one job per ``batch_size`` pending
+        emails and one per ``letter_batch_size`` letters (after the emails,
+        by priority), which the workers run in parallel; the outcomes of the
+        emails sent earlier are followed up here once no email is pending."""
+        Dispatch = self.env["credit.job.dispatch"]
+        pending = self.search([("email_pending", "=", True)])
+        letters = self.search([("letter_pending", "=", True)])
+        Dispatch._credit_delay_chunks(
+            pending,
+            "_credit_send_pending_emails",
+            batch_size,
+            self.env._("Credit & Collections: reminder emails"),
+        )
+        Dispatch._credit_delay_chunks(
+            letters,
+            "_credit_store_pending_letters",
+            letter_batch_size,
+            self.env._("Credit & Collections: notice letters"),
+            priority=20,
+        )
+        if not pending:
+            run_retrying(self.env, self._credit_follow_up_emails, "Email outcomes")
+        notify_cron_progress(self.env, len(pending) + len(letters), 0)
+        return 0
+
     def _credit_send_pending_emails(self):
         """Queue these notices' emails, retried on a concurrent edit
-        (models/batch_retry.py); a batch that still fails is sent notice by notice,
-        and a notice still refused stays pending for the next call. Returns
-        the number of notices done."""
+        (models/batch_retry.py); a batch that still fails is sent notice by
+        notice, and a notice still refused stays pending for the next call. A
+        notice is emailed once however often this runs, even by two jobs at a
+        time (``_credit_lock_pending``). Returns the number of notices done."""
 
         def send(notices):
+            notices = notices._credit_lock_pending("email_pending")
             notices._credit_per_level("_credit_send_emails")
             notices.email_pending = False
             return len(notices)
@@ -86,6 +109,46 @@ class CreditNoticeDelivery(models.AbstractModel):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 _logger.warning("Notice %s: email left for the next call", notice.name)
         return done
+
+    def _credit_store_pending_letters(self):
+        """Store the letters of these notices still waiting for theirs; a
+        letter that cannot be rendered is noted on its notice and not tried
+        again by the email job (printing it will). Returns the number of
+        notices done."""
+
+        def store(notices):
+            notices = notices._credit_lock_pending("letter_pending")
+            notices._credit_attach_letter()
+            notices.letter_pending = False
+            return len(notices)
+
+        done, _retries = run_retrying(self.env, lambda: store(self), "Notice letters")
+        return done or 0
+
+    def _credit_lock_pending(self, flag):
+        """These notices whose ``flag`` is still set, locked until the
+        transaction ends. What a job renders is read again under the lock,
+        so an email or a letter is never made twice (a job run again, two
+        overlapping jobs, the scheduled action beside a job). A notice held
+        by another job is waited for, not skipped: skipped, a letter waiting
+        behind its email job was left for the next hourly call (bench, jobs
+        scenario); the wait ends in a serialization failure that
+        ``run_retrying`` retries on a fresh snapshot."""
+        if not self:
+            return self
+        self.flush_recordset([flag])
+        ids = self.env.execute_query(
+            SQL(
+                """SELECT id FROM credit_notice
+                    WHERE id IN %s AND %s
+                    ORDER BY id
+                      FOR NO KEY UPDATE""",
+                tuple(self.ids),
+                SQL.identifier(flag),
+            )
+        )
+        self.invalidate_recordset([flag])
+        return self.browse([row[0] for row in ids])
 
     # ------------------------------------------------------------------
     # Business methods: emails and their delivery states

@@ -139,6 +139,8 @@ class CreditRiskScore(models.Model):
         self.flush_model()
         batch_size = self._credit_batch_size()
         to_score = self._credit_partners_to_score(fields.Date.context_today(self))
+        if self.env["credit.job.dispatch"]._credit_jobs_enabled():
+            return self._credit_dispatch_scores(to_score, batch_size)
         # Companies are few: each batch for one of them.
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         done = 0
@@ -155,6 +157,43 @@ class CreditRiskScore(models.Model):
                 remaining += len(ids)
         notify_cron_progress(self.env, done, remaining)
         return done, remaining
+
+    # === queue_job: the recompute cut into jobs (credit.job.dispatch) === #
+
+    @api.model
+    def _credit_dispatch_scores(self, to_score, batch_size):
+        """One job per company and batch of customers to score, which the
+        workers run in parallel. Returns ``(customers dispatched, 0)``."""
+        description = self.env._("Credit & Collections: risk scores")
+        for company_id, ids in to_score.items():
+            for start in range(0, len(ids), batch_size):
+                self.env["credit.job.dispatch"]._credit_delay(
+                    self,
+                    "_credit_job_compute_scores",
+                    description,
+                    args=(company_id, ids[start : start + batch_size]),
+                )
+        done = sum(len(ids) for ids in to_score.values())
+        notify_cron_progress(self.env, done, 0)
+        return done, 0
+
+    @api.model
+    def _credit_job_compute_scores(self, company_id, partner_ids):
+        """Job: score these customers of the company, those not scored
+        today yet (a job run again does not score them twice)."""
+        self = self.sudo()
+        self.env["account.move"].flush_model()
+        self.flush_model()
+        today = fields.Date.context_today(self)
+        still = set(self._credit_partners_to_score(today).get(company_id, []))
+        partners = (
+            self.env["res.partner"]
+            .with_company(company_id)
+            .browse([pid for pid in partner_ids if pid in still])
+        )
+        if partners:
+            self._credit_compute_scores(partners)
+        return len(partners)
 
     @api.model
     def _credit_broken_promises(self, partners, company):

@@ -3,10 +3,12 @@
 # the addon and, side by side, OCA's account_credit_control (downloaded from
 # PyPI into a bench-only addons folder outside the project), generates the
 # ledger and prints the figures.
-#   scripts/bench.sh [small|medium|large] [--scenario concurrent|smtp]...
-#   (default: small). A --scenario runs that reliability scenario after the
+#   scripts/bench.sh [small|medium|large] [--scenario concurrent|smtp|jobs]...
+#   (default: small). A --scenario runs that scenario after the
 #   ledger instead of the timed steps, without OCA (bench/scenarios.py);
-#   smtp installs the bench's own requirements (bench/requirements.txt).
+#   smtp installs the bench's own requirements (bench/requirements.txt);
+#   jobs installs OCA queue_job in the database and compares the email job
+#   and --letters letters (CC_BENCH_LETTERS) by the cron alone and by jobs.
 #   CC_BENCH_NO_OCA=1 skips the OCA comparison; CC_BENCH_KEEP=1 keeps the database;
 #   CC_BENCH_LETTERS=N renders N letters into one PDF (default 100);
 #   CC_BENCH_PDF_WORKERS=N wkhtmltopdf processes at a time for them (default 4).
@@ -35,6 +37,10 @@ if [ ${#SCENARIOS[@]} -gt 0 ]; then
         "$PYTHON" -m pip install --quiet -r "$ADDON_DIR/bench/requirements.txt" \
             || die "could not install bench/requirements.txt with pip."
     fi
+fi
+if [[ " ${SCENARIOS[*]} " == *" jobs "* ]]; then
+    [ -n "$QUEUE_JOB_ADDONS" ] || die "the jobs scenario needs OCA queue_job (scripts/setup.sh installs it)."
+    MODULES="$MODULES,queue_job"
 fi
 if [ -z "${CC_BENCH_NO_OCA:-}" ]; then
     OCA_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/credit_collection/oca-addons"

@@ -78,12 +78,24 @@ start_postgres() {
     fi
 }
 
+# The version of OCA's queue_job installed for $PYTHON (odoo-addon-queue-job), or nothing.
+queue_job_version() {
+    "$PYTHON" -c 'import importlib.metadata as m; print(m.version("odoo-addon-queue-job"))' 2>/dev/null || true
+}
+
 # A temporary addons folder holding a ``credit_collection`` link to this
-# checkout, so a clone with any folder name installs under the right name.
+# checkout, so a clone with any folder name installs under the right name;
+# plus the folder of OCA's queue_job when installed (QUEUE_JOB_ADDONS, empty
+# otherwise: the addon runs without it).
 make_addons_path() {
     LINK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/credit_collection_addons.XXXXXX")"
     ln -s "$ADDON_DIR" "$LINK_DIR/credit_collection"
     ADDONS_PATH="$ODOO_ADDONS,$LINK_DIR"
+    QUEUE_JOB_ADDONS=""
+    if [ -n "$(queue_job_version)" ]; then
+        QUEUE_JOB_ADDONS="$("$PYTHON" -c 'import importlib.metadata as m; print(m.distribution("odoo-addon-queue-job").locate_file("odoo/addons"))')"
+        ADDONS_PATH="$ADDONS_PATH,$QUEUE_JOB_ADDONS"
+    fi
 }
 
 # Drops a database and its filestore.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the addon needs and can be installed from the registries
 # (Debian: PostgreSQL, wkhtmltopdf, Chromium, poppler-utils, npm for the lint's
-# prettier, gettext for scripts/i18n.sh; PyPI: the addon's Python dependencies, websocket-client and
-# freezegun for the tests), then checks that Odoo 18 or 19 is importable.
+# prettier, gettext for scripts/i18n.sh; PyPI: the addon's Python dependencies,
+# websocket-client and freezegun for the tests), then checks that Odoo 18 or 19
+# is importable and installs OCA's queue_job for it (optional for the addon,
+# used by the tests).
 # Idempotent: a few seconds when all is there.
 source "$(dirname "$0")/common.sh"
 
@@ -43,4 +45,16 @@ if [ ${#missing_python[@]} -gt 0 ]; then
 fi
 
 find_odoo
+# OCA queue_job, optional for the addon (it detects it, never imports it):
+# installed so that the tests cover the jobs path. Pinned per series to a
+# version that runs on our trees (newer 18.0 wheels were found to need
+# odoo.api.private, which the 18.0 tree of 2024-10-05 lacks). --no-deps: its
+# dependencies are Odoo itself and requests, which Odoo already needs.
+declare -A queue_job_pins=([18.0]=18.0.1.7.0.1 [19.0]=19.0.2.4.0.1)
+queue_job_pin="${queue_job_pins[$ODOO_SERIES]}"
+if [ "$(queue_job_version)" != "$queue_job_pin" ]; then
+    info "installing odoo-addon-queue-job==$queue_job_pin"
+    "$PYTHON" -m pip install --quiet --no-deps "odoo-addon-queue-job==$queue_job_pin" \
+        || die "could not install odoo-addon-queue-job==$queue_job_pin with pip."
+fi
 info "Odoo $ODOO_SERIES found ($ODOO_ADDONS); system and Python dependencies present."

@@ -20,10 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-info "installing credit_collection on $DB (Odoo $ODOO_SERIES) and running its tests (log: $LOG)"
+# With OCA's queue_job in the database the tests cover the jobs path too.
+MODULES=l10n_fr_account,credit_collection
+if [ -n "$QUEUE_JOB_ADDONS" ]; then MODULES="$MODULES,queue_job"; fi
+info "installing $MODULES on $DB (Odoo $ODOO_SERIES) and running the tests of credit_collection (log: $LOG)"
 set +e
 "$PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^${DB}\$" \
-    -i l10n_fr_account,credit_collection "${DEMO_OPTIONS[@]}" --test-enable --test-tags "${CC_TEST_TAGS:-/credit_collection}" \
+    -i "$MODULES" "${DEMO_OPTIONS[@]}" --test-enable --test-tags "${CC_TEST_TAGS:-/credit_collection}" \
     --stop-after-init --http-port="$(free_port)" --http-interface=127.0.0.1 \
     --max-cron-threads=0 >"$LOG" 2>&1
 odoo_status=$?

@@ -35,7 +35,13 @@ from . import (
 )
 
 # isort: split
-from . import test_delivery, test_dunning_retry, test_query_counts, test_rate_import
+from . import (
+    test_delivery,
+    test_dunning_retry,
+    test_job_dispatch,
+    test_query_counts,
+    test_rate_import,
+)
 
 # isort: split
 from . import test_translations

@@ -24,6 +24,15 @@ def load_french(env):
     env["ir.module.module"]._load_module_terms(["credit_collection"], ["fr_FR"])
 
 
+def run_email_job(notices):
+    """The email job (``notices``: the model, in the caller's environment),
+    until nothing is pending. Where queue_job is installed its jobs run at
+    once, in the test's transaction (``queue_job__no_delay``)."""
+    Notice = notices.with_context(queue_job__no_delay=True)
+    while Notice._cron_send_pending_emails():
+        pass
+
+
 class CreditCollectionCommon(AccountTestInvoicingCommon):
     """A company with a deterministic four-step scenario and helpers to
     create invoices due on a given day and to run the dunning engine on a
@@ -258,9 +267,7 @@ class CreditCollectionCommon(AccountTestInvoicingCommon):
 
     def send_pending_emails(self):
         """The email job the run triggers, until nothing is pending."""
-        Notice = self.env["credit.notice"].sudo()
-        while Notice._cron_send_pending_emails():
-            pass
+        run_email_job(self.env["credit.notice"].sudo())
 
     def notices(self, partner=None, company=None, on=None):
         domain = [("company_id", "=", (company or self.company).id)]

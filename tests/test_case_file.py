@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
-from .common import REPORT_LOGGERS, CreditCollectionCommon
+from .common import REPORT_LOGGERS, CreditCollectionCommon, run_email_job
 
 SUMMARY_REPORT = "credit_collection.action_report_credit_case_file"
 
@@ -93,8 +93,7 @@ class TestCreditCaseFile(CreditCollectionCommon, HttpCase):
             )
             while run.state == "running":
                 run._credit_process_batch()
-            while cls.env["credit.notice"].sudo()._cron_send_pending_emails():
-                pass
+            run_email_job(cls.env["credit.notice"].sudo())
         return cls.env["credit.notice"].search([("date", "=", day)])
 
     def wizard(self, partners, company=None, user=None, **values):

@@ -177,6 +177,11 @@ class TestCreditRiskScore(CreditRiskCommon):
 
     @freeze_time("2025-06-30")
     def test_cron_works_in_batches(self):
+        """The scheduled action's own batches (without queue_job's jobs,
+        test_job_dispatch)."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "credit_collection.job_dispatch", "cron"
+        )
         self.env["ir.config_parameter"].sudo().set_param(
             "credit_collection.risk_batch_size", 1
         )

@@ -17,7 +17,12 @@ from odoo.addons.credit_collection.tools.amount_words import amount_in_words
 
 from ..compat import wkhtmltopdf_reaches_test_server
 from ..models import ir_actions_report
-from .common import REPORT_LOGGERS, CreditCollectionCommon, load_french
+from .common import (
+    REPORT_LOGGERS,
+    CreditCollectionCommon,
+    load_french,
+    run_email_job,
+)
 
 REPORT = "credit_collection.action_report_credit_notice"
 
@@ -424,8 +429,7 @@ class TestCreditLetters(CreditCollectionCommon, HttpCase):
             freeze_time("2026-03-09"),
             mute_logger(*REPORT_LOGGERS),
         ):
-            while Notice._cron_send_pending_emails():
-                pass
+            run_email_job(Notice)
         self.assertEqual(notices.mapped("letter_pending"), [False, False])
         self.assertEqual(notices.mapped("letter_to_print"), [True, True])
         self.assertEqual(len(notices.letter_attachment_id), 2)
