@@ -65,3 +65,16 @@ from . import ir_qweb
 
 # isort: split
 from . import account_move_forecast, credit_payment_forecast, res_partner_forecast
+
+# isort: split
+from . import (
+    account_move_insurance,
+    credit_insurance_cover,
+    credit_insurance_declaration,
+    credit_insurance_policy,
+    res_partner_insurance,
+)
+
+# isort: split
+# A view over the tables above: created after them.
+from . import credit_insurance_deadline, credit_notice_insurance

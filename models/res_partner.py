@@ -20,6 +20,9 @@ CREDIT_FIGURE_FIELDS = {
     "credit_limit_effective": "limit",
     "credit_available": "available",
     "credit_over_limit": "over_limit",
+    "credit_insurance_cover_amount": "cover",
+    "credit_insured_amount": "insured",
+    "credit_uninsured_amount": "uninsured",
 }
 # Set by the engine and the managers' wizards only (see credit_engine.py).
 ENGINE_FIELDS = (

@@ -42,3 +42,6 @@ from . import test_translations
 
 # isort: split
 from . import test_payment_forecast, test_payment_terms_disclosure
+
+# isort: split
+from . import test_credit_insurance
