@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, drop_view_if_exists
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_amount, format_date
 
 from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
 
@@ -351,3 +351,75 @@ class CreditInsuranceDeadline(models.Model):
         else:
             action["domain"] = [("id", "in", declarations.ids)]
         return action
+
+    # === DASHBOARD === #
+
+    @api.model
+    def _credit_dashboard_domains(self, companies):
+        """{kpi: (action xmlid, domain, title)} of the dashboard's insurance
+        indicators; the same domain counts and opens the list."""
+        today = fields.Date.context_today(self)
+        week_end = fields.Date.add(today, days=7)
+        undeclared = [
+            ("company_id", "in", companies.ids),
+            ("is_open", "=", True),
+            ("declaration_state", "in", ("to_declare", "draft")),
+            ("due_date", "<", today),
+        ]
+        action = "credit_collection.credit_insurance_deadline_action"
+        return {
+            "insurance_due": (
+                action,
+                undeclared
+                + [
+                    ("declaration_deadline", ">=", today),
+                    ("declaration_deadline", "<=", week_end),
+                ],
+                self.env._("Declarations Due This Week"),
+            ),
+            "insurance_late": (
+                action,
+                undeclared + [("declaration_deadline", "<", today)],
+                self.env._("Declarations Late"),
+            ),
+        }
+
+    @api.model
+    def _credit_dashboard_kpis(self, companies, currency):
+        """The dashboard's insurance indicators of companies with an active
+        policy: declarations due this week, late, and the uninsured exposure
+        of the insured customers (company currency of the first company)."""
+        policies = self.env["credit.insurance.policy"].search(
+            [("company_id", "in", companies.ids)]
+        )
+        if not policies:
+            return []
+        kpis = []
+        for key, (_action, domain, title) in self._credit_dashboard_domains(
+            companies
+        ).items():
+            count = self.search_count(domain)
+            kpis.append(
+                {"key": key, "label": title, "value": count, "display": str(count)}
+            )
+        uninsured = 0.0
+        for company in policies.company_id:
+            insured = policies.filtered(lambda p, c=company: p.company_id == c)
+            figures = self.env["credit.exposure"]._credit_figures(
+                insured.cover_ids.partner_id, company
+            )
+            uninsured += company.currency_id._convert(
+                sum(values["uninsured"] for values in figures.values()),
+                currency,
+                company,
+                fields.Date.context_today(self),
+            )
+        kpis.append(
+            {
+                "key": "insurance_uninsured",
+                "label": self.env._("Uninsured Exposure"),
+                "value": uninsured,
+                "display": format_amount(self.env, uninsured, currency),
+            }
+        )
+        return kpis

@@ -223,7 +223,7 @@ class TestCreditInsurance(CreditCollectionCommon):
         self.assertIn(
             "would exceed its credit insurance cover of $\xa035,000.00: exposure "
             "$\xa048,000.00, $\xa013,000.00 uninsured",
-            str(error.exception),
+            error.exception.args[0],
         )
         self.assertEqual(order.state, "draft")
         # Without the policy's check the order goes through.
@@ -398,3 +398,18 @@ class TestCreditInsurance(CreditCollectionCommon):
         for text in ("552100554", self.invoice_a.name, "5012345", "ATR-778", "First"):
             self.assertIn(text, html)
         self.assertIn("Declared after its deadline: cover lost", html)
+
+    # === DASHBOARD === #
+
+    def test_dashboard_indicators(self):
+        self.cover.granted_amount = 15000.0  # 17,000 owed: 2,000 uninsured
+        data = self.env["credit.collection.dashboard"].get_dashboard_data()
+        kpis = {kpi["key"]: kpi for kpi in data["kpis"]}
+        self.assertEqual(kpis["insurance_due"]["value"], 1)  # A, by 9 December
+        self.assertEqual(kpis["insurance_late"]["value"], 1)  # B, 19 November
+        self.assertEqual(kpis["insurance_uninsured"]["value"], 2000.0)
+        action = self.env["credit.collection.dashboard"].action_credit_open_kpi(
+            "insurance_due"
+        )
+        rows = self.env["credit.insurance.deadline"].search(action["domain"])
+        self.assertEqual(rows.move_id, self.invoice_a)
