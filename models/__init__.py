@@ -1,5 +1,6 @@
 # Abstract models inherited by the models below are imported first.
 from . import (
+    account_move_insurance,
     account_move_late_interest,
     credit_dunning_run_decision,
     credit_notice_delivery,
@@ -9,6 +10,7 @@ from . import (
     credit_payment_plan_creation,
     credit_payment_plan_follow_up,
     res_partner_collection,
+    res_partner_insurance,
 )
 
 # isort: split
@@ -68,11 +70,9 @@ from . import account_move_forecast, credit_payment_forecast, res_partner_foreca
 
 # isort: split
 from . import (
-    account_move_insurance,
     credit_insurance_cover,
     credit_insurance_declaration,
     credit_insurance_policy,
-    res_partner_insurance,
 )
 
 # isort: split

@@ -16,7 +16,12 @@ from .credit_override_mixin import OVERRIDE_FIELDS
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ["account.move", "credit.override.mixin", "credit.move.late.interest"]
+    _inherit = [
+        "account.move",
+        "credit.override.mixin",
+        "credit.move.late.interest",
+        "credit.move.insurance",
+    ]
     _credit_engine_fields = OVERRIDE_FIELDS + (
         "credit_level_id",
         "credit_last_notice_id",

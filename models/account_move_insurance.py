@@ -3,12 +3,13 @@ from odoo import fields, models
 from .credit_engine import CONTROLLER
 
 
-class AccountMove(models.Model):
-    """The invoice's credit insurance: its declaration deadline and status
-    (read from ``credit.insurance.deadline``) and the day its credit
-    manager was alerted (once per invoice)."""
+class CreditMoveInsurance(models.AbstractModel):
+    """The invoice's credit insurance: its declaration status (read from
+    ``credit.insurance.deadline``) and the day its credit manager was
+    alerted (once per invoice). Inherited by account.move."""
 
-    _inherit = "account.move"
+    _name = "credit.move.insurance"
+    _description = "Invoice: Credit Insurance"
 
     credit_insurance_alert_date = fields.Date(
         string="Insurance Alert Sent On",

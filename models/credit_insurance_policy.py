@@ -16,9 +16,7 @@ class CreditInsurancePolicy(models.Model):
 
     # === FIELDS === #
 
-    insurer_id = fields.Many2one(
-        "res.partner", string="Insurer", required=True, tracking=True
-    )
+    insurer_id = fields.Many2one("res.partner", required=True, tracking=True)
     number = fields.Char(string="Policy Number", required=True, tracking=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company

@@ -40,7 +40,7 @@ ENGINE_FIELDS = (
 class ResPartner(models.Model):
     _name = "res.partner"
     # What collection asks of the customer is in res_partner_collection.py.
-    _inherit = ["res.partner", "credit.partner.collection"]
+    _inherit = ["res.partner", "credit.partner.collection", "credit.partner.insurance"]
 
     # === FIELDS === #
 
@@ -184,6 +184,31 @@ class ResPartner(models.Model):
         string="Over Credit Limit",
         compute="_compute_credit_exposure",
         search="_search_credit_over_limit",
+        groups=CONTROLLER,
+    )
+    credit_insurance_cover_amount = fields.Monetary(
+        string="Granted Cover",
+        compute="_compute_credit_exposure",
+        help="The cover in force, in the company currency.",
+        groups=CONTROLLER,
+    )
+    credit_insured_amount = fields.Monetary(
+        string="Indemnifiable Exposure",
+        compute="_compute_credit_exposure",
+        help="What the insurer would pay of the exposure: the exposure up to "
+        "the granted cover, times the policy's coverage.",
+        groups=CONTROLLER,
+    )
+    credit_uninsured_amount = fields.Monetary(
+        string="Uninsured Exposure",
+        compute="_compute_credit_exposure",
+        help="Exposure above the granted cover.",
+        groups=CONTROLLER,
+    )
+    credit_insurance_cover_ids = fields.One2many(
+        "credit.insurance.cover",
+        "partner_id",
+        string="Insurance Covers",
         groups=CONTROLLER,
     )
     credit_is_manager = fields.Boolean(compute="_compute_credit_is_manager")
