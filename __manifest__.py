@@ -78,11 +78,16 @@
         "wizards/credit_case_file_views.xml",
         "views/credit_recovery_analysis_views.xml",
         "views/credit_collection_dashboard_views.xml",
+        "report/credit_insurance_declaration_reports.xml",
+        "report/credit_insurance_declaration_templates.xml",
+        "data/credit_insurance_data.xml",
+        "views/credit_insurance_views.xml",
     ],
     "demo": [
         "demo/credit_collection_demo.xml",
         "demo/credit_letters_demo.xml",
         "demo/credit_replay_demo.xml",
+        "demo/credit_insurance_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

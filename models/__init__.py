@@ -1,6 +1,7 @@
 # Abstract models inherited by the models below are imported first.
 from . import (
     account_move_forecast,
+    account_move_insurance,
     account_move_late_interest,
     credit_dunning_run_decision,
     credit_notice_delivery,
@@ -11,6 +12,7 @@ from . import (
     credit_payment_plan_follow_up,
     res_partner_collection,
     res_partner_forecast,
+    res_partner_insurance,
 )
 
 # isort: split
@@ -68,3 +70,14 @@ from . import ir_qweb
 
 # isort: split
 from . import credit_payment_forecast
+
+# isort: split
+from . import (
+    credit_insurance_cover,
+    credit_insurance_declaration,
+    credit_insurance_policy,
+)
+
+# isort: split
+# A view over the tables above: created after them.
+from . import credit_insurance_deadline, credit_notice_insurance

@@ -21,6 +21,7 @@ class AccountMove(models.Model):
         "credit.override.mixin",
         "credit.move.late.interest",
         "credit.move.forecast",
+        "credit.move.insurance",
     ]
     _credit_engine_fields = OVERRIDE_FIELDS + (
         "credit_level_id",

@@ -131,6 +131,9 @@ class CreditCaseFileBuilder(models.AbstractModel):
         # A missing reference rate raises here, with the half-year to add.
         interests = moves._credit_late_interest(as_of, charged_until=charged_until)
         indemnities = moves._credit_recovery_indemnity(as_of_date=as_of)
+        insurance = self.env["credit.insurance.deadline"]._credit_status_by_move(
+            moves, as_of
+        )
         rows = []
         for move in moves:
             currency = move.currency_id
@@ -173,6 +176,7 @@ class CreditCaseFileBuilder(models.AbstractModel):
                     "formal_notice_date": move.credit_formal_notice_date,
                     "disputed": move.credit_disputed,
                     "debtor_type": debtor_type,
+                    "insurance": insurance.get(move.id, ""),
                 }
             )
         return rows

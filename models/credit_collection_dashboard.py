@@ -99,7 +99,10 @@ class CreditCollectionDashboard(models.AbstractModel):
                 "position": currency.position,
                 "digits": currency.decimal_places,
             },
-            "kpis": self._credit_kpis(current, previous, counts, currency),
+            "kpis": self._credit_kpis(current, previous, counts, currency)
+            + self.env["credit.insurance.deadline"]._credit_dashboard_kpis(
+                companies, currency
+            ),
             "charts": {
                 "aging": self._credit_aging_chart(current, currency),
                 "trend": self._credit_trend_chart(history, current, today),
@@ -418,6 +421,14 @@ class CreditCollectionDashboard(models.AbstractModel):
                 self.env._("Letters to Print"),
             ),
         }
+        targets.update(
+            self.env["credit.insurance.deadline"]._credit_dashboard_domains(companies)
+        )
+        targets["insurance_uninsured"] = (
+            "credit_collection.res_partner_action_credit_customers",
+            [("credit_insurance_cover_ids", "!=", False)],
+            self.env._("Insured Customers"),
+        )
         if key not in targets:
             raise UserError(self.env._("This indicator has no list."))
         xml_id, domain, name = targets[key]

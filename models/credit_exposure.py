@@ -17,9 +17,10 @@ class CreditExposure(models.AbstractModel):
         ``company`` (company currency), computed now (never from a cache:
         documents posted or confirmed earlier in this transaction count):
         {partner_id: {receivable, draft, order, exposure, overdue, limit,
-        available, over_limit}}."""
+        available, over_limit, cover, insured, uninsured}}."""
         currency = company.currency_id
         data = self._credit_exposure_data(partners, company)
+        covers = self._credit_cover_amounts(partners, company)
         result = {}
         for partner in partners.with_company(company):
             values = data.get(partner.id, {})
@@ -38,8 +39,89 @@ class CreditExposure(models.AbstractModel):
                 "available": limit - exposure if limit else 0.0,
                 "over_limit": bool(limit)
                 and currency.compare_amounts(exposure, limit) > 0,
+                **self._credit_insured_split(
+                    exposure, *covers.get(partner.id, (0.0, 0.0)), currency
+                ),
             }
         return result
+
+    @api.model
+    def _credit_uninsured_problems(self, partner, company, projected, with_figures):
+        """The cover check: under a policy with *Credit Check on Cover*, an
+        exposure of ``projected`` (company currency) above the customer's
+        granted cover (none once cancelled, refused or expired) is a problem
+        like the credit limit."""
+        cover = (
+            self.env["credit.insurance.cover"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                    ("policy_id.check_cover", "=", True),
+                ],
+                limit=1,
+            )
+        )
+        if not cover:
+            return []
+        currency = company.currency_id
+        granted, _coverage = self._credit_cover_amounts(partner, company).get(
+            partner.id, (0.0, 0.0)
+        )
+        if currency.compare_amounts(projected, granted) <= 0:
+            return []
+        if not with_figures:
+            return [
+                self.env._(
+                    "%(partner)s would exceed its credit insurance cover.",
+                    partner=partner.display_name,
+                )
+            ]
+        return [
+            self.env._(
+                "%(partner)s would exceed its credit insurance cover of "
+                "%(cover)s: exposure %(exposure)s, %(uninsured)s uninsured.",
+                partner=partner.display_name,
+                cover=formatLang(self.env, granted, currency_obj=currency),
+                exposure=formatLang(self.env, projected, currency_obj=currency),
+                uninsured=formatLang(
+                    self.env, projected - granted, currency_obj=currency
+                ),
+            )
+        ]
+
+    @api.model
+    def _credit_insured_split(self, exposure, cover, coverage_percent, currency):
+        """The insurance figures of an exposure under a granted ``cover``
+        (company currency): the insurer pays ``coverage_percent`` of the
+        exposure up to the cover; what is above the cover is uninsured."""
+        covered = min(max(exposure, 0.0), cover)
+        return {
+            "cover": cover,
+            "insured": currency.round(covered * coverage_percent / 100.0),
+            "uninsured": currency.round(max(exposure - cover, 0.0)),
+        }
+
+    @api.model
+    def _credit_cover_amounts(self, partners, company):
+        """{partner_id: (granted cover in company currency, coverage %)} of
+        the commercial ``partners`` with a cover in force today."""
+        today = fields.Date.context_today(self)
+        covers = (
+            self.env["credit.insurance.cover"]
+            .sudo()
+            ._credit_current_covers(partners, company, today)
+        )
+        return {
+            partner_id: (
+                cover.currency_id._convert(
+                    cover.granted_amount, company.currency_id, company, today
+                ),
+                cover.policy_id.coverage_percent,
+            )
+            for partner_id, cover in covers.items()
+        }
 
     @api.model
     def _credit_check_problems(self, partner, amount=0.0, with_figures=True):
@@ -92,6 +174,9 @@ class CreditExposure(models.AbstractModel):
                     overdue=money(figures["overdue"]),
                 )
             )
+        problems += self._credit_uninsured_problems(
+            partner, company, projected, with_figures
+        )
         return problems
 
     @api.model

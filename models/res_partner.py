@@ -20,6 +20,9 @@ CREDIT_FIGURE_FIELDS = {
     "credit_limit_effective": "limit",
     "credit_available": "available",
     "credit_over_limit": "over_limit",
+    "credit_insurance_cover_amount": "cover",
+    "credit_insured_amount": "insured",
+    "credit_uninsured_amount": "uninsured",
 }
 # Set by the engine and the managers' wizards only (see credit_engine.py).
 ENGINE_FIELDS = (
@@ -37,8 +40,14 @@ ENGINE_FIELDS = (
 class ResPartner(models.Model):
     _name = "res.partner"
     # What collection asks of the customer is in res_partner_collection.py,
-    # its expected payments in res_partner_forecast.py.
-    _inherit = ["res.partner", "credit.partner.collection", "credit.partner.forecast"]
+    # its expected payments in res_partner_forecast.py, its credit insurance
+    # in res_partner_insurance.py.
+    _inherit = [
+        "res.partner",
+        "credit.partner.collection",
+        "credit.partner.forecast",
+        "credit.partner.insurance",
+    ]
 
     # === FIELDS === #
 
@@ -182,6 +191,31 @@ class ResPartner(models.Model):
         string="Over Credit Limit",
         compute="_compute_credit_exposure",
         search="_search_credit_over_limit",
+        groups=CONTROLLER,
+    )
+    credit_insurance_cover_amount = fields.Monetary(
+        string="Granted Cover",
+        compute="_compute_credit_exposure",
+        help="The cover in force, in the company currency.",
+        groups=CONTROLLER,
+    )
+    credit_insured_amount = fields.Monetary(
+        string="Indemnifiable Exposure",
+        compute="_compute_credit_exposure",
+        help="What the insurer would pay of the exposure: the exposure up to "
+        "the granted cover, times the policy's coverage.",
+        groups=CONTROLLER,
+    )
+    credit_uninsured_amount = fields.Monetary(
+        string="Uninsured Exposure",
+        compute="_compute_credit_exposure",
+        help="Exposure above the granted cover.",
+        groups=CONTROLLER,
+    )
+    credit_insurance_cover_ids = fields.One2many(
+        "credit.insurance.cover",
+        "partner_id",
+        string="Insurance Covers",
         groups=CONTROLLER,
     )
     credit_is_manager = fields.Boolean(compute="_compute_credit_is_manager")

@@ -50,4 +50,4 @@ from . import test_translations
 from . import test_payment_forecast, test_payment_terms_disclosure
 
 # isort: split
-from . import test_core_overrides
+from . import test_core_overrides, test_credit_insurance
