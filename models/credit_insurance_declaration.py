@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_repr
 
-from ..tools.receivable import CUSTOMER_INVOICE_TYPES
+from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
 
 # Declared to the insurer: the states after the draft.
 DECLARED_STATES = ("declared", "claimed", "indemnified", "closed")
@@ -222,6 +222,17 @@ class CreditInsuranceDeclaration(models.Model):
                 )
             if not declaration.move_ids:
                 raise UserError(self.env._("Choose the overdue invoices to declare."))
+            paid = declaration.move_ids.filtered(
+                lambda move: move.payment_state not in OPEN_PAYMENT_STATES
+            )
+            if paid:
+                raise UserError(
+                    self.env._(
+                        "%(invoices)s: nothing is left to pay, there is no unpaid "
+                        "amount to declare.",
+                        invoices=", ".join(paid.mapped("name")),
+                    )
+                )
             declaration.write(
                 {
                     "state": "declared",

@@ -281,6 +281,13 @@ class TestCreditInsurance(CreditCollectionCommon):
         with self.assertRaises(ValidationError):
             self.declare(self.invoice_a, on="2026-12-03")
 
+    def test_paid_invoice_cannot_be_declared(self):
+        """Found on the demo: a paid invoice was declared as unpaid, for
+        0.00, and marked as having lost its cover."""
+        self.pay(self.invoice_a)
+        with self.assertRaisesRegex(UserError, "nothing is left to pay"):
+            self.declare(self.invoice_a)
+
     def test_declare_from_worklist(self):
         rows = self.deadline(self.invoice_a) | self.deadline(self.invoice_b)
         action = rows.action_credit_declare()
