@@ -13,6 +13,7 @@ from . import (
     res_partner_collection,
     res_partner_forecast,
     res_partner_insurance,
+    res_partner_risk,
 )
 
 # isort: split

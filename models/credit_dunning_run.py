@@ -6,7 +6,11 @@ from odoo.tools import SQL
 
 from ..compat import notify_cron_progress
 from ..tools.notice_totals import notice_totals
-from ..tools.receivable import OPEN_PAYMENT_STATES, SETTLED_PAYMENT_STATES
+from ..tools.receivable import (
+    CUSTOMER_INVOICE_TYPES,
+    OPEN_PAYMENT_STATES,
+    SETTLED_PAYMENT_STATES,
+)
 from .batch_retry import run_retrying
 from .sql_insert import insert_records
 
@@ -250,12 +254,18 @@ class CreditDunningRun(models.Model):
 
     @api.model
     def _credit_lock_batch(self, company, date, partner_ids):
-        """Lock what the batch writes, its customers and the open invoices
-        it selects (the same ``_credit_open_items_where``), before reading
-        them: an edit of one of them (a phone number, a payment reconciled)
-        then waits for the batch's commit, or the batch for the edit's,
-        instead of failing it (the batch runs at READ COMMITTED, see
-        models/batch_retry.py). In id order, as Odoo's writes."""
+        """Lock what the batch writes, its customers and their open invoices,
+        before reading them: an edit of one of them (a phone number, a
+        payment reconciled) then waits for the batch's commit, or the batch
+        for the edit's, instead of failing it (the batch runs at READ
+        COMMITTED, see models/batch_retry.py). In id order, as Odoo's writes.
+
+        The invoices locked are a superset of the open items the batch then
+        reads (``_credit_open_items_where`` adds the receivable lines'
+        residual and the horizon): found through the index on the invoices'
+        customer, where selecting exactly those items scans the company's
+        open lines once per batch (8 ms against 120 ms for 200 customers at
+        the medium size, bench/README.md)."""
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id"
@@ -266,15 +276,16 @@ class CreditDunningRun(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM account_move
-                    WHERE id IN (
-                        SELECT aml.move_id
-                          FROM account_move_line aml
-                          JOIN account_move move ON move.id = aml.move_id
-                          JOIN account_account account ON account.id = aml.account_id
-                         WHERE %s AND move.commercial_partner_id = ANY(%s))
+                    WHERE commercial_partner_id = ANY(%(partners)s)
+                      AND company_id = %(company)s
+                      AND state = 'posted'
+                      AND move_type IN %(move_types)s
+                      AND payment_state IN %(open_states)s
                     ORDER BY id FOR NO KEY UPDATE""",
-                self._credit_open_items_where(company, date),
-                list(partner_ids),
+                partners=list(partner_ids),
+                company=company.id,
+                move_types=CUSTOMER_INVOICE_TYPES,
+                open_states=OPEN_PAYMENT_STATES,
             )
         )
 
