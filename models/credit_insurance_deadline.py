@@ -289,7 +289,8 @@ class CreditInsuranceDeadline(models.Model):
         )
         if not rows:
             return
-        deadlines = self.browse([row_id for row_id, _total in rows])
+        # Every company's deadlines: read as the system, whoever runs it.
+        deadlines = self.sudo().browse([row_id for row_id, _total in rows])
         alert = self.env.ref(
             "credit_collection.mail_activity_type_insurance_declaration"
         )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..compat import Constraint
+
 
 class CreditInsurancePolicy(models.Model):
     """A credit insurance policy of the company (Allianz Trade, Coface,
@@ -95,13 +97,10 @@ class CreditInsurancePolicy(models.Model):
     cover_ids = fields.One2many("credit.insurance.cover", "policy_id", string="Covers")
     note = fields.Text()
 
-    _sql_constraints = [
-        (
-            "number_company_uniq",
-            "unique(insurer_id, number, company_id)",
-            "This insurer's policy number already exists in this company.",
-        ),
-    ]
+    _number_company_uniq = Constraint(
+        "unique(insurer_id, number, company_id)",
+        "This insurer's policy number already exists in this company.",
+    )
 
     # === COMPUTE METHODS === #
 

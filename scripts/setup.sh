@@ -49,12 +49,18 @@ find_odoo
 # installed so that the tests cover the jobs path. Pinned per series to a
 # version that runs on our trees (newer 18.0 wheels were found to need
 # odoo.api.private, which the 18.0 tree of 2024-10-05 lacks). --no-deps: its
-# dependencies are Odoo itself and requests, which Odoo already needs.
+# dependencies are Odoo itself (not on PyPI for us), requests, which Odoo
+# already needs, and on 19.0 openupgradelib, installed here.
 declare -A queue_job_pins=([18.0]=18.0.1.7.0.1 [19.0]=19.0.2.4.0.1)
 queue_job_pin="${queue_job_pins[$ODOO_SERIES]}"
 if [ "$(queue_job_version)" != "$queue_job_pin" ]; then
     info "installing odoo-addon-queue-job==$queue_job_pin"
     "$PYTHON" -m pip install --quiet --no-deps "odoo-addon-queue-job==$queue_job_pin" \
         || die "could not install odoo-addon-queue-job==$queue_job_pin with pip."
+fi
+if [ "$ODOO_SERIES" = 19.0 ] && ! "$PYTHON" -c "import openupgradelib" 2>/dev/null; then
+    info "installing openupgradelib (queue_job 19.0 needs it)"
+    "$PYTHON" -m pip install --quiet --no-deps openupgradelib \
+        || die "could not install openupgradelib with pip."
 fi
 info "Odoo $ODOO_SERIES found ($ODOO_ADDONS); system and Python dependencies present."

@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..compat import SALE_LINE_TAXES
 from ..models.credit_insurance_declaration import CSV_COLUMNS
 from .common import CreditCollectionCommon
 
@@ -205,7 +206,7 @@ class TestCreditInsurance(CreditCollectionCommon):
                         {
                             "product_id": self.product_a.id,
                             "price_unit": 1000.0,
-                            "tax_id": [Command.clear()],
+                            SALE_LINE_TAXES: [Command.clear()],
                         }
                     )
                 ],

@@ -214,9 +214,10 @@ class TestPaymentTermsDisclosure(CreditCollectionCommon, HttpCase):
         bank = self.company_data["default_journal_bank"]
         bank.inbound_payment_method_line_ids.payment_account_id = False
         invoice = self._invoice("out_invoice", 100, "2026-11-01", "2026-11-30")
-        payment = self.pay(invoice, None, "2026-12-20")
-        self.assertFalse(payment.move_id)
-        self.assertTrue(invoice.amount_residual)
+        # 18.0: no journal entry, the receivable line stays open; 19.0
+        # Community gives the payment an entry anyway: the same figures.
+        self.pay(invoice, None, "2026-12-20")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         closing = self._wizard()._credit_figures()["issued"]["cells"]
         self.assertEqual((closing["total"]["count"], closing["1_30"]["count"]), (5, 1))
         year = self._wizard(presentation="year")._credit_figures()["issued"]["cells"]

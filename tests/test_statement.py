@@ -7,7 +7,8 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext, mute_logger
 
-from ..compat import GROUPS_FIELD
+from ..compat import GROUPS_FIELD, wkhtmltopdf_reaches_test_server
+from ..models import ir_actions_report
 from .common import REPORT_LOGGERS, CreditCollectionCommon
 from .test_letters import pdf_pages
 
@@ -63,8 +64,10 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
         self.assertIn("Payments received in the last 90 days", text)
 
     def test_invoice_paid_without_journal_entry_is_not_asked_for(self):
-        # A payment method without outstanding account: the payment has no
-        # journal entry, the invoice is paid, its receivable stays open.
+        # A payment method without outstanding account: on 18.0 the payment
+        # has no journal entry, the invoice is paid, its receivable stays
+        # open (19.0 Community gives it an entry anyway): either way the
+        # invoice is not asked for and the payment is listed.
         self.env["account.payment.method.line"].search(
             [
                 ("journal_id.company_id", "=", self.company.id),
@@ -73,7 +76,6 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
         ).payment_account_id = False
         self.pay(self.late_45, on="2026-04-01")
         self.assertIn(self.late_45.payment_state, ("paid", "in_payment"))
-        self.assertEqual(self.late_45.amount_residual, 500)
         values = self.statement(self.customer)[self.customer.id]
         moves = [item["move"] for item in values["items"]]
         self.assertNotIn(self.late_45, moves)
@@ -97,7 +99,9 @@ class TestCreditStatement(CreditCollectionCommon, HttpCase):
     def test_print_many_customers_in_one_pdf(self):
         other = self._customer("Martin Transports")
         self.make_invoice(other, 750, "2026-03-01")
-        batch = self.render_pdf(self.customer | other)
+        # Rendered side by side, one wkhtmltopdf per customer.
+        with wkhtmltopdf_reaches_test_server(self, ir_actions_report):
+            batch = self.render_pdf(self.customer | other)
         first, second = self.render_pdf(self.customer), self.render_pdf(other)
         self.assertEqual(batch, first + second)
         self.assertNotEqual(first, second)
