@@ -233,7 +233,12 @@ class CreditCaseFileBuilder(models.AbstractModel):
             "siren": siren_number,
             "siret": siret_number,
             "vat": partner.vat or "",
-            "address": partner._display_address(without_company=True).strip(),
+            # no blank line where the address has no second street line
+            "address": "\n".join(
+                line
+                for line in partner._display_address(without_company=True).splitlines()
+                if line.strip()
+            ),
             "email": partner.email or "",
             "phone": ", ".join(partner_phone_numbers(partner)),
             "debtor_type": debtor_type,

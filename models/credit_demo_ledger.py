@@ -155,6 +155,14 @@ class CreditDemoLedger(models.AbstractModel):
 
     @api.model
     @when_registry_loaded
+    def _credit_demo_insurance_alerts(self):
+        """The to-dos of the declarations due, as the daily action gives
+        them: after the ledger, which 19.0 builds once the registry is
+        loaded."""
+        self.env["credit.insurance.deadline"]._cron_declaration_alerts()
+
+    @api.model
+    @when_registry_loaded
     def _create_demo_ledger(self, company_id):
         """The invoices and the payments made before the replayed days; the
         replay (credit.demo.replay) receives the later payments on their

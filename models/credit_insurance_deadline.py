@@ -2,7 +2,9 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL, drop_view_if_exists
 from odoo.tools.misc import format_amount, format_date
 
+from ..compat import notify_cron_progress
 from ..tools.receivable import CUSTOMER_INVOICE_TYPES, OPEN_PAYMENT_STATES
+from .credit_collection_dashboard import KpiList
 
 # The declaration of an invoice, as the view reads it.
 DECLARATION_STATES = [
@@ -323,9 +325,7 @@ class CreditInsuranceDeadline(models.Model):
         )
         self.env["account.move"].invalidate_model(["credit_insurance_alert_date"])
         total = rows[0][1]
-        self.env["ir.cron"]._notify_progress(
-            done=len(rows), remaining=total - len(rows)
-        )
+        notify_cron_progress(self.env, len(rows), total - len(rows))
 
     # === ACTION METHODS === #
 
@@ -357,7 +357,7 @@ class CreditInsuranceDeadline(models.Model):
 
     @api.model
     def _credit_dashboard_domains(self, companies):
-        """{kpi: (action xmlid, domain, title)} of the dashboard's insurance
+        """{kpi: ``KpiList``} of the dashboard's insurance
         indicators; the same domain counts and opens the list."""
         today = fields.Date.context_today(self)
         week_end = fields.Date.add(today, days=7)
@@ -369,7 +369,7 @@ class CreditInsuranceDeadline(models.Model):
         ]
         action = "credit_collection.credit_insurance_deadline_action"
         return {
-            "insurance_due": (
+            "insurance_due": KpiList(
                 action,
                 undeclared
                 + [
@@ -378,7 +378,7 @@ class CreditInsuranceDeadline(models.Model):
                 ],
                 self.env._("Declarations Due This Week"),
             ),
-            "insurance_late": (
+            "insurance_late": KpiList(
                 action,
                 undeclared + [("declaration_deadline", "<", today)],
                 self.env._("Declarations Late"),

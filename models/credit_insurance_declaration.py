@@ -338,6 +338,7 @@ class CreditInsuranceDeclaration(models.Model):
                     "deadline": deadline.declaration_deadline if deadline else False,
                     "late": move in self.late_move_ids,
                     "currency": move.currency_id.name,
+                    "currency_record": move.currency_id,
                     "decimals": move.currency_id.decimal_places,
                     "amount_total": move.amount_total,
                     "residual": move.amount_residual,

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import html2plaintext
 
 from ..compat import SALE_LINE_TAXES
 from ..models.credit_insurance_declaration import CSV_COLUMNS
@@ -308,11 +309,22 @@ class TestCreditInsurance(CreditCollectionCommon):
         )
 
         def alerts():
-            return self.env["mail.activity"].search(
-                [
-                    ("activity_type_id", "=", alert.id),
-                    ("res_model", "=", "account.move"),
-                ]
+            # as the system, on this company's invoices: 19.0 shows the
+            # test's user only the activities of documents it may post on
+            # (they are the credit manager's); the demo company has its own
+            moves = self.env["account.move"].search(
+                [("company_id", "=", self.env.company.id)]
+            )
+            return (
+                self.env["mail.activity"]
+                .sudo()
+                .search(
+                    [
+                        ("activity_type_id", "=", alert.id),
+                        ("res_model", "=", "account.move"),
+                        ("res_id", "in", moves.ids),
+                    ]
+                )
             )
 
         Deadline._cron_declaration_alerts(batch_size=1)
@@ -406,6 +418,12 @@ class TestCreditInsurance(CreditCollectionCommon):
         for text in ("552100554", self.invoice_a.name, "5012345", "ATR-778", "First"):
             self.assertIn(text, html)
         self.assertIn("Declared after its deadline: cover lost", html)
+        # the policyholder is named in the page itself, not only in the
+        # letterhead a wkhtmltopdf without patched Qt leaves out
+        policyholder = html2plaintext(
+            html.split('name="policyholder"')[1].split('name="insurer"')[0]
+        )
+        self.assertIn(self.env.company.name, policyholder)
 
     # === DASHBOARD === #
 

@@ -19,6 +19,24 @@ class TestSiren(BaseCase):
             siren.registry_numbers(False, "552.100.554"), ("552100554", "")
         )
         self.assertEqual(siren.registry_numbers(False, "RCS 123"), ("", ""))
+        # no registry: a French VAT number holds the SIREN, a foreign or
+        # invalid one does not
+        self.assertEqual(
+            siren.registry_numbers(False, False, "FR 46 987654076"), ("987654076", "")
+        )
+        self.assertEqual(
+            siren.registry_numbers(False, "RCS 123", "FR46987654076"),
+            ("987654076", ""),
+        )
+        self.assertEqual(
+            siren.registry_numbers(False, False, "FR47987654076"), ("", "")
+        )
+        self.assertEqual(siren.registry_numbers(False, False, "BE0477472701"), ("", ""))
+        # the registry wins over the VAT number
+        self.assertEqual(
+            siren.registry_numbers(False, "552100554", "FR46987654076"),
+            ("552100554", ""),
+        )
 
     def test_is_valid(self):
         self.assertTrue(siren.is_valid("552 100 554"))

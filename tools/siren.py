@@ -8,12 +8,19 @@ import re
 
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
+from stdnum.fr import tva as fr_tva
 
 
-def registry_numbers(siret_number, registry):
+def registry_numbers(siret_number, registry, vat=None):
     """The (SIREN, SIRET) of a company, "" where unknown: the ``siret``
-    field wins over the company registry; punctuation is ignored."""
+    field wins over the company registry; punctuation is ignored. Without
+    either, a valid French VAT number still gives the SIREN: it is "FR",
+    a two-digit key and the SIREN."""
     digits = re.sub(r"\D", "", siret_number or registry or "")
+    if len(digits) < 9:
+        compact = re.sub(r"[\s.]", "", vat or "").upper()
+        french = fr_tva.is_valid(compact) and compact[4:].isdigit()
+        digits = compact[4:] if french else ""
     return (
         digits[:9] if len(digits) >= 9 else "",
         digits if len(digits) == 14 else "",
@@ -24,7 +31,7 @@ def partner_numbers(partner):
     """:func:`registry_numbers` of a ``res.partner`` or ``res.company``
     (``siret`` exists only with the French localisation installed)."""
     number = partner["siret"] if "siret" in partner._fields else False
-    return registry_numbers(number, partner.company_registry)
+    return registry_numbers(number, partner.company_registry, partner.vat)
 
 
 def is_valid(number):
