@@ -337,9 +337,7 @@ class CreditInsuranceDeclaration(models.Model):
                     else move.invoice_date_due,
                     "deadline": deadline.declaration_deadline if deadline else False,
                     "late": move in self.late_move_ids,
-                    "currency": move.currency_id.name,
-                    "currency_record": move.currency_id,
-                    "decimals": move.currency_id.decimal_places,
+                    "currency": move.currency_id,
                     "amount_total": move.amount_total,
                     "residual": move.amount_residual,
                 }
@@ -372,6 +370,9 @@ class CreditInsuranceDeclaration(models.Model):
         def day(value):
             return fields.Date.to_string(value) if value else ""
 
+        def amount(value, currency):
+            return float_repr(value, currency.decimal_places).replace(".", ",")
+
         reminders = ", ".join(
             f"{day(row['date'])} {row['level']}" for row in data["reminders"]
         )
@@ -395,9 +396,9 @@ class CreditInsuranceDeclaration(models.Model):
                     day(row["due_date"]),
                     day(row["deadline"]),
                     int(row["late"]),
-                    row["currency"],
-                    float_repr(row["amount_total"], row["decimals"]).replace(".", ","),
-                    float_repr(row["residual"], row["decimals"]).replace(".", ","),
+                    row["currency"].name,
+                    amount(row["amount_total"], row["currency"]),
+                    amount(row["residual"], row["currency"]),
                     reminders,
                 ]
             )

@@ -17,10 +17,10 @@ def registry_numbers(siret_number, registry, vat=None):
     either, a valid French VAT number still gives the SIREN: it is "FR",
     a two-digit key and the SIREN."""
     digits = re.sub(r"\D", "", siret_number or registry or "")
-    if len(digits) < 9:
-        compact = re.sub(r"[\s.]", "", vat or "").upper()
-        french = fr_tva.is_valid(compact) and compact[4:].isdigit()
-        digits = compact[4:] if french else ""
+    if len(digits) < 9 and fr_tva.is_valid(vat or ""):
+        # the key's two characters, then the SIREN (Monaco's are not)
+        siren_part = fr_tva.compact(vat)[2:]
+        digits = siren_part if fr_siren.is_valid(siren_part) else ""
     return (
         digits[:9] if len(digits) >= 9 else "",
         digits if len(digits) == 14 else "",
