@@ -299,18 +299,22 @@ class CreditInsuranceDeadline(models.Model):
         model_id = self.env["ir.model"]._get_id("account.move")
         activities = []
         for row in deadlines:
-            user = row.user_id or row.company_id.credit_fallback_user_id
+            user = (
+                row.user_id or row.company_id.credit_fallback_user_id or self.env.user
+            )
+            # worded for the one who reads it, not for the scheduler
+            env = self.with_context(lang=user.lang).env
             activities.append(
                 {
                     "res_model_id": model_id,
                     "res_id": row.move_id.id,
                     "activity_type_id": alert.id,
-                    "user_id": user.id or self.env.uid,
+                    "user_id": user.id,
                     "date_deadline": row.declaration_deadline,
-                    "summary": self.env._(
+                    "summary": env._(
                         "Declare the overdue to %(insurer)s by %(deadline)s",
                         insurer=row.policy_id.insurer_id.name or "",
-                        deadline=format_date(self.env, row.declaration_deadline),
+                        deadline=format_date(env, row.declaration_deadline),
                     ),
                 }
             )

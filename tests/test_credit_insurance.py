@@ -352,6 +352,30 @@ class TestCreditInsurance(CreditCollectionCommon):
         self.declare(self.invoice_a)
         self.assertEqual(alerts().res_id, invoice_c.id)
 
+    def test_alert_in_the_credit_manager_language(self):
+        """Found on the demo: the French credit manager's to-do was worded
+        in the scheduler's English."""
+        self.manager.lang = "fr_FR"
+        self.env["credit.insurance.deadline"]._cron_declaration_alerts()
+        alert = self.env.ref(
+            "credit_collection.mail_activity_type_insurance_declaration"
+        )
+        activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("activity_type_id", "=", alert.id),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", self.invoice_a.id),
+                ]
+            )
+        )
+        self.assertEqual(
+            activity.summary,
+            "Déclarer l'impayé à Allianz Trade France avant le 09/12/2026",
+        )
+
     # === ACCESS === #
 
     def test_access(self):
