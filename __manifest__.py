@@ -3,7 +3,7 @@
     "name": "Credit & Collections",
     "summary": "Credit limits, risk grades, dunning scenarios, formal notices, "
     "payment plans and collection analytics",
-    "version": "1.2.1",
+    "version": "1.2.2",
     "category": "Accounting/Accounting",
     "author": "credit_collection developers",
     "website": "https://github.com/credit-collection/credit_collection",

@@ -31,6 +31,41 @@ PAY_DELAY = {
 }
 
 
+# Boolean columns that one series stores and the other does not: 18 stores a
+# move's ``is_storno`` and a line's ``tax_tag_invert``, 19 a line's
+# ``is_storno``. The inserts write them false where the running series has them.
+SERIES_FLAGS = {
+    "account_move": ("is_storno",),
+    "account_move_line": ("is_storno", "tax_tag_invert"),
+}
+
+
+def _series_flag_sql(cr):
+    """``{move_flags}``, ``{move_flag_values}``, ``{line_flags}`` and
+    ``{line_flag_values}`` for the inserts: the series' own flag columns and
+    as many ``false``, each item led by a comma (empty when it has none)."""
+    cr.execute(
+        """
+        SELECT table_name, array_agg(column_name::text ORDER BY column_name)
+          FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = ANY(%s)
+           AND column_name = ANY(%s)
+         GROUP BY table_name
+        """,
+        [list(SERIES_FLAGS), sorted(set().union(*SERIES_FLAGS.values()))],
+    )
+    present = {
+        table: [c for c in columns if c in SERIES_FLAGS[table]]
+        for table, columns in cr.fetchall()
+    }
+    flags = {}
+    for table, key in (("account_move", "move"), ("account_move_line", "line")):
+        columns = present.get(table, [])
+        flags[f"{key}_flags"] = "".join(f", {c}" for c in columns)
+        flags[f"{key}_flag_values"] = ", false" * len(columns)
+    return flags
+
+
 def _setup_company(env, name):
     """A company with the generic chart of accounts, in EUR, and the accounts
     and journals the generator books on. No country: a country makes Odoo
@@ -301,8 +336,9 @@ def generate(env, setups, open_invoices, customers, seed=42):
             amount_residual, amount_untaxed_signed, amount_untaxed_in_currency_signed,
             amount_tax_signed, amount_total_signed, amount_total_in_currency_signed,
             amount_residual_signed, payment_state, invoice_partner_display_name,
-            posted_before, made_sequence_gap, is_move_sent, checked, is_storno,
-            always_tax_exigible, create_uid, write_uid, create_date, write_date)
+            posted_before, made_sequence_gap, is_move_sent, checked,
+            always_tax_exigible, create_uid, write_uid, create_date, write_date
+            {move_flags})
         SELECT i.move_id,
                CASE WHEN i.move_type = 'out_invoice' THEN 'BINV/' ELSE 'BREF/' END
                    || lpad(i.seq::text, 7, '0'),
@@ -316,7 +352,8 @@ def generate(env, setups, open_invoices, customers, seed=42):
                s.sign * i.amount_currency, s.sign * (i.amount - i.paid),
                CASE WHEN i.paid = 0 THEN 'not_paid'
                     WHEN i.paid >= i.amount THEN 'paid' ELSE 'partial' END,
-               p.name, true, false, false, true, false, false, 1, 1, now(), now()
+               p.name, true, false, false, true, false, 1, 1, now(), now()
+               {move_flag_values}
           FROM bench_invoice i
           JOIN bench_company c ON c.setup = i.setup
           JOIN res_partner p ON p.id = i.partner_id
@@ -329,8 +366,8 @@ def generate(env, setups, open_invoices, customers, seed=42):
             parent_state, name, display_type, date, invoice_date, date_maturity,
             debit, credit, balance, amount_currency, amount_residual,
             amount_residual_currency, reconciled, quantity, price_unit,
-            price_subtotal, price_total, discount, tax_tag_invert, is_imported,
-            create_uid, write_uid, create_date, write_date)
+            price_subtotal, price_total, discount, is_imported,
+            create_uid, write_uid, create_date, write_date{line_flags})
         SELECT i.line_recv, i.move_id, c.sale_journal, c.company_id, c.currency_id,
                c.receivable, i.currency_id, i.partner_id, m.name, 'posted',
                m.name, 'payment_term', i.invoice_date, i.invoice_date, i.due_date,
@@ -338,7 +375,8 @@ def generate(env, setups, open_invoices, customers, seed=42):
                s.sign * i.amount, s.sign * i.amount_currency,
                s.sign * (i.amount - i.paid),
                s.sign * round(i.amount_currency * (i.amount - i.paid) / i.amount, 2),
-               i.paid >= i.amount, 1, 0, 0, 0, 0, false, false, 1, 1, now(), now()
+               i.paid >= i.amount, 1, 0, 0, 0, 0, false, 1, 1, now(), now()
+               {line_flag_values}
           FROM bench_invoice i
           JOIN bench_company c ON c.setup = i.setup
           JOIN account_move m ON m.id = i.move_id
@@ -351,15 +389,15 @@ def generate(env, setups, open_invoices, customers, seed=42):
             parent_state, name, display_type, date, invoice_date, debit, credit,
             balance, amount_currency, amount_residual, amount_residual_currency,
             reconciled, quantity, price_unit, price_subtotal, price_total, discount,
-            tax_tag_invert, is_imported, create_uid, write_uid, create_date,
-            write_date)
+            is_imported, create_uid, write_uid, create_date,
+            write_date{line_flags})
         SELECT i.line_income, i.move_id, c.sale_journal, c.company_id, c.currency_id,
                c.income, i.currency_id, i.partner_id, m.name, 'posted', 'Goods',
                'product', i.invoice_date, i.invoice_date,
                GREATEST(-s.sign * i.amount, 0), GREATEST(s.sign * i.amount, 0),
                -s.sign * i.amount, -s.sign * i.amount_currency, 0, 0, false, 1,
-               i.amount_currency, i.amount_currency, i.amount_currency, 0, false,
-               false, 1, 1, now(), now()
+               i.amount_currency, i.amount_currency, i.amount_currency, 0,
+               false, 1, 1, now(), now(){line_flag_values}
           FROM bench_invoice i
           JOIN bench_company c ON c.setup = i.setup
           JOIN account_move m ON m.id = i.move_id
@@ -374,13 +412,13 @@ def generate(env, setups, open_invoices, customers, seed=42):
             amount_residual, amount_untaxed_signed, amount_untaxed_in_currency_signed,
             amount_tax_signed, amount_residual_signed, payment_state,
             invoice_currency_rate, posted_before, made_sequence_gap, is_move_sent,
-            checked, is_storno, always_tax_exigible, create_uid, write_uid,
-            create_date, write_date)
+            checked, always_tax_exigible, create_uid, write_uid,
+            create_date, write_date{move_flags})
         SELECT i.pay_move, 'BPAY/' || lpad(i.seq::text, 7, '0'), c.bank_journal,
                c.company_id, i.currency_id, i.pay_date, 'entry', 'posted',
                i.partner_id, i.partner_id, 'no', 'BPAY/', i.seq, i.paid, i.paid,
                i.paid, 0, 0, 0, 0, 0, 0, 0, 'not_paid', 1, true, false, false, true,
-               false, false, 1, 1, now(), now()
+               false, 1, 1, now(), now(){move_flag_values}
           FROM bench_invoice i JOIN bench_company c ON c.setup = i.setup
          WHERE i.paid > 0;
 
@@ -389,14 +427,14 @@ def generate(env, setups, open_invoices, customers, seed=42):
             parent_state, name, display_type, date, debit, credit, balance,
             amount_currency, amount_residual, amount_residual_currency, reconciled,
             quantity, price_unit, price_subtotal, price_total, discount,
-            tax_tag_invert, is_imported, create_uid, write_uid, create_date,
-            write_date)
+            is_imported, create_uid, write_uid, create_date,
+            write_date{line_flags})
         SELECT i.pay_recv, i.pay_move, c.bank_journal, c.company_id, c.currency_id,
                c.receivable, i.currency_id, i.partner_id,
                'BPAY/' || lpad(i.seq::text, 7, '0'), 'posted', 'Payment',
                'product', i.pay_date, 0, i.paid, -i.paid,
                -round(i.amount_currency * i.paid / i.amount, 2), 0, 0, true, 1, 0,
-               0, 0, 0, false, false, 1, 1, now(), now()
+               0, 0, 0, false, 1, 1, now(), now(){line_flag_values}
           FROM bench_invoice i JOIN bench_company c ON c.setup = i.setup
          WHERE i.paid > 0
         UNION ALL
@@ -406,7 +444,7 @@ def generate(env, setups, open_invoices, customers, seed=42):
                'product', i.pay_date, i.paid, 0, i.paid,
                round(i.amount_currency * i.paid / i.amount, 2), i.paid,
                round(i.amount_currency * i.paid / i.amount, 2), false, 1, 0, 0, 0,
-               0, false, false, 1, 1, now(), now()
+               0, false, 1, 1, now(), now(){line_flag_values}
           FROM bench_invoice i JOIN bench_company c ON c.setup = i.setup
          WHERE i.paid > 0;
 
@@ -420,7 +458,7 @@ def generate(env, setups, open_invoices, customers, seed=42):
                round(i.amount_currency * i.paid / i.amount, 2), 1, 1, now(), now()
           FROM bench_invoice i JOIN bench_company c ON c.setup = i.setup
          WHERE i.paid > 0;
-        """
+        """.format(**_series_flag_sql(cr))
     )
     cr.execute(
         """

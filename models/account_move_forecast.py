@@ -12,7 +12,6 @@ EXPECTED_TYPES = {
     "credit_expected_basis": "varchar",
     "credit_expected_delay": "int",
     "credit_expected_count": "int",
-    "credit_expected_overdue": "int",
 }
 EXPECTED_FIELDS = list(EXPECTED_TYPES)
 BASES = [
@@ -62,10 +61,10 @@ class AccountMoveForecast(models.AbstractModel):
     )
     credit_expected_overdue = fields.Integer(
         string="Days Overdue When Computed",
-        readonly=True,
-        copy=False,
-        help="Days from the due date to the day the expected date was "
-        "computed (negative: not due yet).",
+        compute="_compute_credit_expected_overdue",
+        help="Days from the due date to the company's last computation of "
+        "the expected dates (negative: not due yet). Not stored: stored, it "
+        "would change every open invoice every day.",
     )
     credit_expected_note = fields.Char(
         string="Expected Payment Explanation", compute="_compute_credit_expected_note"
@@ -75,7 +74,21 @@ class AccountMoveForecast(models.AbstractModel):
     # Compute methods
     # ------------------------------------------------------------------
 
-    @api.depends(*EXPECTED_FIELDS)
+    @api.depends(
+        "credit_expected_basis",
+        "invoice_date_due",
+        "date",
+        "company_id.credit_expected_computed_on",
+    )
+    def _compute_credit_expected_overdue(self):
+        for move in self:
+            computed_on = move.company_id.credit_expected_computed_on
+            due = move.invoice_date_due or move.date
+            move.credit_expected_overdue = (
+                (computed_on - due).days if computed_on and due else 0
+            )
+
+    @api.depends(*EXPECTED_FIELDS, "credit_expected_overdue")
     @api.depends_context("lang")
     def _compute_credit_expected_note(self):
         for move in self:

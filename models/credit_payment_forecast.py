@@ -214,7 +214,7 @@ class CreditPaymentForecast(models.AbstractModel):
             raise AccessError(
                 self.env._("Only credit controllers compute the expected payments.")
             )
-        count = self._credit_compute_expected_dates(self.env.company)
+        count, _written = self._credit_compute_expected_dates(self.env.company)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -279,7 +279,10 @@ class CreditPaymentForecast(models.AbstractModel):
         company's; else doubtful, see ``expected_from_history``); a promise
         or a plan installment overrides the history. A fixed number of
         queries whatever the ledger; only the invoices whose values changed
-        are written. Returns the number of open invoices."""
+        are written (the days overdue their explanation counts are the
+        company's day of computation less the due date: stored per invoice,
+        they would rewrite every open invoice every day). Returns the number
+        of open invoices and of those written."""
         today = today or fields.Date.context_today(self.with_company(company))
         until = today + timedelta(1)
         # The history as ``payment_forecast.paid_samples`` reads it on
@@ -301,18 +304,13 @@ class CreditPaymentForecast(models.AbstractModel):
                     due, by_partner.get(partner), overall, today
                 )
                 delay, count = stats.median, stats.count
-            values = (
-                *(expected or (None, None, None)),
-                basis,
-                delay,
-                count,
-                (today - due).days,
-            )
+            values = (*(expected or (None, None, None)), basis, delay, count)
             if values != stored:
                 for name, value in zip(changed, (move_id, *values), strict=True):
                     changed[name].append(value)
         self._credit_store_expected(company, changed, until)
-        return len(open_rows)
+        company.sudo().credit_expected_computed_on = today
+        return len(open_rows), len(changed["id"])
 
     @api.model
     def _credit_store_expected(self, company, changed, until):

@@ -37,6 +37,12 @@ class ResCompany(models.Model):
         "collector or salesperson. Without one, those notices wait for "
         "validation.",
     )
+    credit_expected_computed_on = fields.Date(
+        string="Expected Payments Computed On",
+        readonly=True,
+        help="Day of the last computation of the open invoices' expected "
+        "payment dates: their explanations count the days overdue from it.",
+    )
     credit_rates_reminded_on = fields.Date(
         readonly=True,
         help="Half-year for which the Credit Managers were last told that "

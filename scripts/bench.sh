@@ -43,12 +43,13 @@ if [[ " ${SCENARIOS[*]} " == *" jobs "* ]]; then
     MODULES="$MODULES,queue_job"
 fi
 if [ -z "${CC_BENCH_NO_OCA:-}" ]; then
-    OCA_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/credit_collection/oca-addons"
+    # One folder per series: OCA publishes account_credit_control for 18.0 and 19.0.
+    OCA_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/credit_collection/oca-addons-$ODOO_SERIES"
     if [ ! -d "$OCA_DIR/account_credit_control" ]; then
-        info "downloading OCA account_credit_control 18.0 from PyPI into $OCA_DIR"
+        info "downloading OCA account_credit_control $ODOO_SERIES from PyPI into $OCA_DIR"
         wheel_dir="$(mktemp -d)"
         if "$PYTHON" -m pip download --quiet --no-deps -d "$wheel_dir" \
-            "odoo-addon-account-credit-control>=18.0,<18.1" >/dev/null 2>&1; then
+            "odoo-addon-account-credit-control>=$ODOO_SERIES,<${ODOO_SERIES%.0}.1" >/dev/null 2>&1; then
             unpack_dir="$(mktemp -d)"
             "$PYTHON" -m zipfile -e "$wheel_dir"/*.whl "$unpack_dir"
             mkdir -p "$OCA_DIR"

@@ -505,6 +505,38 @@ class TestPaymentForecast(CreditCollectionCommon):
         self.assertFalse(self.m1.credit_expected_note)
         self.assertEqual(self.o1.credit_expected_date, date(2027, 1, 9))
 
+    def test_next_days_write_what_changed(self):
+        """The daily job writes only the invoices whose expected values
+        changed; the explanations count the days overdue from the company's
+        day of computation. 12-03, a day later: every invoice follows the
+        same paid invoices as the day before (L1 46 days overdue still
+        Leroy's 50, 60, 90), nothing is written. 12-08: L1 is 51 days
+        overdue, only Leroy's 60 and 90 were that late (2), the company's
+        too: doubtful; M2 is 21 days overdue, the company's 30 (Dupont), 40,
+        50, 60, 90 (Leroy; equal weights, all paid 11-22): median 50."""
+        with freeze_time("2026-12-03"):
+            opened, written = self.Forecast._credit_compute_expected_dates(self.company)
+        self.assertEqual((opened, written), (8, 0))
+        self.assertEqual(self.company.credit_expected_computed_on, date(2026, 12, 3))
+        self.assertIn("46 days late or more", self.l1.credit_expected_note)
+        self.assertEqual(self.o3.credit_expected_overdue, 62)
+        with freeze_time("2026-12-08"):
+            opened, written = self.Forecast._credit_compute_expected_dates(self.company)
+        self.assertEqual((opened, written), (8, 2))
+        self.assertEqual(self.expected(self.l1), (False, False, False, "doubtful"))
+        self.assertEqual(
+            self.l1.credit_expected_note,
+            "51 days overdue: fewer than 3 of the invoices paid in the last 12 "
+            "months were paid that late (2); doubtful, left out of the 13-week "
+            "forecast.",
+        )
+        self.assertEqual(self.m2.credit_expected_delay, 50)
+        self.assertIn(
+            "counting their 5 invoices paid in the last 12 months 21 days late "
+            "or more; expected on 01/06/2027",
+            self.m2.credit_expected_note,
+        )
+
     def test_thirteen_weeks(self):
         """A third of each invoice on its early, expected and late dates.
         O2 500 promised 12-15 (early too, late 12-18: all week 2); L1 700:
