@@ -142,6 +142,19 @@ def concurrent(env, cr, args, measure, run_dunning):
     print(f"    new notices on the second run: {again['notices']}")
 
 
+def _odoo_command():
+    """The server started through the tree's ``odoo-bin`` where there is
+    one: started as ``python -m odoo``, the prefork server respawns its
+    websocket process as ``python sys.argv[0] gevent``, which fails on the
+    relative imports of ``odoo/__main__.py`` (a traceback a second)."""
+    import odoo
+
+    odoo_bin = os.path.join(os.path.dirname(list(odoo.__path__)[0]), "odoo-bin")
+    if os.path.isfile(odoo_bin):
+        return [sys.executable, odoo_bin]
+    return [sys.executable, "-m", "odoo"]
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -418,7 +431,7 @@ def jobs(env, cr, args, measure, run_dunning):
     os.makedirs(args.out, exist_ok=True)
     odoo_server = subprocess.Popen(
         [
-            sys.executable, "-m", "odoo",
+            *_odoo_command(),
             "--addons-path", args.addons_path,
             "-d", copy, "--db-filter", f"^{copy}$",
             "--workers=2", "--load=web,queue_job", "--max-cron-threads=0",
