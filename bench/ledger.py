@@ -46,21 +46,15 @@ def _series_flag_sql(cr):
     as many ``false``, each item led by a comma (empty when it has none)."""
     cr.execute(
         """
-        SELECT table_name, array_agg(column_name::text ORDER BY column_name)
-          FROM information_schema.columns
+        SELECT table_name, column_name FROM information_schema.columns
          WHERE table_schema = current_schema() AND table_name = ANY(%s)
-           AND column_name = ANY(%s)
-         GROUP BY table_name
         """,
-        [list(SERIES_FLAGS), sorted(set().union(*SERIES_FLAGS.values()))],
+        [list(SERIES_FLAGS)],
     )
-    present = {
-        table: [c for c in columns if c in SERIES_FLAGS[table]]
-        for table, columns in cr.fetchall()
-    }
+    present = set(cr.fetchall())
     flags = {}
     for table, key in (("account_move", "move"), ("account_move_line", "line")):
-        columns = present.get(table, [])
+        columns = [c for c in SERIES_FLAGS[table] if (table, c) in present]
         flags[f"{key}_flags"] = "".join(f", {c}" for c in columns)
         flags[f"{key}_flag_values"] = ", false" * len(columns)
     return flags

@@ -74,12 +74,7 @@ class AccountMoveForecast(models.AbstractModel):
     # Compute methods
     # ------------------------------------------------------------------
 
-    @api.depends(
-        "credit_expected_basis",
-        "invoice_date_due",
-        "date",
-        "company_id.credit_expected_computed_on",
-    )
+    @api.depends("invoice_date_due", "date", "company_id.credit_expected_computed_on")
     def _compute_credit_expected_overdue(self):
         for move in self:
             computed_on = move.company_id.credit_expected_computed_on

@@ -300,30 +300,38 @@ class TestCreditInsurance(CreditCollectionCommon):
 
     # === ALERTS === #
 
+    def _declaration_alerts(self, moves):
+        """The declaration to-dos on ``moves``, read as the system: 19.0
+        shows the test's user only the activities of documents it may post
+        on (they are the credit manager's)."""
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "activity_type_id",
+                        "=",
+                        self.env.ref(
+                            "credit_collection.mail_activity_type_insurance_declaration"
+                        ).id,
+                    ),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", moves.ids),
+                ]
+            )
+        )
+
     def test_alerts_created_once_in_batches(self):
         # Due 12 October: deadline 11 December, alert from 1 December.
         invoice_c = self.make_invoice(self.customer, 800.0, "2026-10-12")
         Deadline = self.env["credit.insurance.deadline"]
-        alert = self.env.ref(
-            "credit_collection.mail_activity_type_insurance_declaration"
-        )
 
         def alerts():
-            # as the system, on this company's invoices: 19.0 shows the
-            # test's user only the activities of documents it may post on
-            # (they are the credit manager's); the demo company has its own
-            moves = self.env["account.move"].search(
-                [("company_id", "=", self.env.company.id)]
-            )
-            return (
-                self.env["mail.activity"]
-                .sudo()
-                .search(
-                    [
-                        ("activity_type_id", "=", alert.id),
-                        ("res_model", "=", "account.move"),
-                        ("res_id", "in", moves.ids),
-                    ]
+            # the demo company has its own
+            return self._declaration_alerts(
+                self.env["account.move"].search(
+                    [("company_id", "=", self.env.company.id)]
                 )
             )
 
@@ -357,20 +365,7 @@ class TestCreditInsurance(CreditCollectionCommon):
         in the scheduler's English."""
         self.manager.lang = "fr_FR"
         self.env["credit.insurance.deadline"]._cron_declaration_alerts()
-        alert = self.env.ref(
-            "credit_collection.mail_activity_type_insurance_declaration"
-        )
-        activity = (
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("activity_type_id", "=", alert.id),
-                    ("res_model", "=", "account.move"),
-                    ("res_id", "=", self.invoice_a.id),
-                ]
-            )
-        )
+        activity = self._declaration_alerts(self.invoice_a)
         self.assertEqual(
             activity.summary,
             "Déclarer l'impayé à Allianz Trade France avant le 09/12/2026",
